@@ -1,0 +1,129 @@
+//! Runtime functions that generated code calls.
+//!
+//! Generated code finds them through the VM context: `vmctx[VMCTX_BUILTINS]`
+//! points to an array of function pointers indexed by [`Builtin`]. Going
+//! through a table (instead of symbols) keeps objects free of undefined
+//! symbols, so the same object links into an executable, a C program, or is
+//! loaded in-process by the spec harness.
+//!
+//! Every builtin uses the system C calling convention and takes the caller's
+//! VM context first. A builtin that can trap returns a `u32` status: 0 on
+//! success, non-zero when generated code must trap with [`Builtin::trap`].
+//! Builtins never unwind.
+
+use crate::trap::TrapKind;
+
+/// A parameter or result type of a builtin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbiType {
+    /// 32-bit integer.
+    I32,
+    /// 64-bit integer (also pointers and references).
+    I64,
+}
+
+use AbiType::{I32, I64};
+
+/// The builtins, in table order. Memory and table indices are `i32`;
+/// addresses, lengths and page/element counts are `i64` (wasm `i32` operands
+/// are zero-extended), references are `i64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Builtin {
+    /// `(vmctx, memory, delta_pages) -> old_pages or -1`
+    MemoryGrow = 0,
+    /// `(vmctx, memory, dst, byte, len) -> status`
+    MemoryFill,
+    /// `(vmctx, dst_memory, src_memory, dst, src, len) -> status`
+    MemoryCopy,
+    /// `(vmctx, memory, data_index, dst, src, len) -> status`
+    MemoryInit,
+    /// `(vmctx, data_index)`
+    DataDrop,
+    /// `(vmctx, table, init_ref, delta) -> old_size or -1`
+    TableGrow,
+    /// `(vmctx, table, dst, ref, len) -> status`
+    TableFill,
+    /// `(vmctx, dst_table, src_table, dst, src, len) -> status`
+    TableCopy,
+    /// `(vmctx, table, elem_index, dst, src, len) -> status`
+    TableInit,
+    /// `(vmctx, elem_index)`
+    ElemDrop,
+}
+
+impl Builtin {
+    /// Number of builtins (length of the table).
+    pub const COUNT: usize = 10;
+
+    /// All builtins in table order.
+    pub const ALL: [Builtin; Builtin::COUNT] = [
+        Builtin::MemoryGrow,
+        Builtin::MemoryFill,
+        Builtin::MemoryCopy,
+        Builtin::MemoryInit,
+        Builtin::DataDrop,
+        Builtin::TableGrow,
+        Builtin::TableFill,
+        Builtin::TableCopy,
+        Builtin::TableInit,
+        Builtin::ElemDrop,
+    ];
+
+    /// Parameters after the leading `vmctx` pointer.
+    pub const fn params(self) -> &'static [AbiType] {
+        match self {
+            Builtin::MemoryGrow => &[I32, I64],
+            Builtin::MemoryFill => &[I32, I64, I32, I64],
+            Builtin::MemoryCopy => &[I32, I32, I64, I64, I64],
+            Builtin::MemoryInit => &[I32, I32, I64, I64, I64],
+            Builtin::DataDrop => &[I32],
+            Builtin::TableGrow => &[I32, I64, I64],
+            Builtin::TableFill => &[I32, I64, I64, I64],
+            Builtin::TableCopy => &[I32, I32, I64, I64, I64],
+            Builtin::TableInit => &[I32, I32, I64, I64, I64],
+            Builtin::ElemDrop => &[I32],
+        }
+    }
+
+    /// Results (at most one).
+    pub const fn results(self) -> &'static [AbiType] {
+        match self {
+            Builtin::MemoryGrow | Builtin::TableGrow => &[I64],
+            Builtin::DataDrop | Builtin::ElemDrop => &[],
+            _ => &[I32],
+        }
+    }
+
+    /// The trap generated code raises when this builtin returns a non-zero
+    /// status, or `None` when its result is a value, not a status.
+    pub const fn trap(self) -> Option<TrapKind> {
+        match self {
+            Builtin::MemoryFill | Builtin::MemoryCopy | Builtin::MemoryInit => {
+                Some(TrapKind::MemoryOutOfBounds)
+            }
+            Builtin::TableFill | Builtin::TableCopy | Builtin::TableInit => {
+                Some(TrapKind::TableOutOfBounds)
+            }
+            _ => None,
+        }
+    }
+
+    /// Byte offset of this builtin's pointer in the builtin table.
+    pub const fn table_offset(self) -> u32 {
+        self as u32 * 8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_order_matches_discriminants() {
+        for (i, b) in Builtin::ALL.iter().enumerate() {
+            assert_eq!(*b as usize, i);
+            assert!(b.results().len() <= 1);
+        }
+    }
+}

@@ -1,0 +1,442 @@
+//! First pipeline stage: bytes -> validated [`ModuleInfo`].
+//!
+//! Every input is fully validated by wasmparser before anything is
+//! translated, so later stages may rely on the validator's guarantees.
+
+use waot_abi::meta::{
+    ConstExpr, ConstOp, DataSegment, ElemSegment, Export, ExportKind, ExternType, FuncType,
+    GlobalDef, GlobalType, Import, MemoryType, ModuleMeta, SegmentMode, TableDef, TableType,
+    ValType,
+};
+use waot_abi::vmctx::VmOffsets;
+use wasmparser::{
+    ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations, FunctionBody, KnownCustom,
+    Name, Parser, Payload, TypeRef, Validator, WasmFeatures,
+};
+
+use crate::error::{CompileError, Result};
+
+/// A validated module, ready to translate.
+pub struct ModuleInfo<'a> {
+    /// The metadata the runtime will receive (`code_sizes` and `traps` are
+    /// filled in after code generation).
+    pub meta: ModuleMeta<'a>,
+    /// Body of each defined function, in defined-index order.
+    pub bodies: Vec<FunctionBody<'a>>,
+    /// VM context layout of this module.
+    pub offsets: VmOffsets,
+    /// Type of every table, imported first.
+    pub tables: Vec<TableType>,
+    /// Type of every memory, imported first.
+    pub memories: Vec<MemoryType>,
+    /// Type of every global, imported first.
+    pub globals: Vec<GlobalType>,
+    /// Number of imported functions (function index of defined function 0).
+    pub num_imported_funcs: u32,
+    /// Number of imported globals (global index of defined global 0).
+    pub num_imported_globals: u32,
+}
+
+impl ModuleInfo<'_> {
+    /// Signature of function `func_index` (imports first).
+    pub fn func_type(&self, func_index: u32) -> &FuncType {
+        &self.meta.types[self.meta.funcs[func_index as usize] as usize]
+    }
+
+    /// Number of functions defined in the module.
+    pub fn num_defined_funcs(&self) -> u32 {
+        self.bodies.len() as u32
+    }
+
+    /// Function index of defined function `defined_index`.
+    pub fn func_index(&self, defined_index: u32) -> u32 {
+        self.num_imported_funcs + defined_index
+    }
+
+    /// Name-section name of function `func_index`, if it has one.
+    pub fn func_name(&self, func_index: u32) -> Option<&str> {
+        self.meta.func_name(func_index)
+    }
+}
+
+/// Parses and fully validates `wasm`.
+pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
+    let mut validator = Validator::new_with_features(features);
+    let mut meta = ModuleMeta::default();
+    let mut bodies = Vec::new();
+    let mut tables = Vec::new();
+    let mut memories = Vec::new();
+    let mut globals = Vec::new();
+    let mut allocs = FuncValidatorAllocations::default();
+
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        match validator.payload(&payload)? {
+            wasmparser::ValidPayload::Func(to_validate, body) => {
+                let mut func_validator = to_validate.into_validator(allocs);
+                func_validator.validate(&body)?;
+                allocs = func_validator.into_allocations();
+                bodies.push(body);
+                continue;
+            }
+            wasmparser::ValidPayload::End(_) => break,
+            _ => {}
+        }
+        match payload {
+            Payload::Version {
+                encoding, range, ..
+            } => {
+                if encoding != wasmparser::Encoding::Module {
+                    return Err(unsupported("components", range.start));
+                }
+            }
+            Payload::TypeSection(reader) => {
+                let offset = reader.range().start as u64;
+                for group in reader {
+                    for sub in group?.into_types() {
+                        match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => meta.types.push(FuncType {
+                                params: val_types(f.params(), offset)?,
+                                results: val_types(f.results(), offset)?,
+                            }),
+                            _ => return Err(unsupported("GC struct and array types", offset)),
+                        }
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                let offset = reader.range().start as u64;
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let ty = match import.ty {
+                        TypeRef::Func(t) => {
+                            meta.funcs.push(t);
+                            ExternType::Func(t)
+                        }
+                        TypeRef::Table(t) => {
+                            let t = table_type(&t, offset)?;
+                            tables.push(t);
+                            ExternType::Table(t)
+                        }
+                        TypeRef::Memory(m) => {
+                            let m = memory_type(&m);
+                            memories.push(m);
+                            ExternType::Memory(m)
+                        }
+                        TypeRef::Global(g) => {
+                            let g = global_type(&g, offset)?;
+                            globals.push(g);
+                            ExternType::Global(g)
+                        }
+                        TypeRef::Tag(_) => return Err(unsupported("exception tags", offset)),
+                        TypeRef::FuncExact(_) => {
+                            return Err(unsupported("exact function imports", offset))
+                        }
+                    };
+                    meta.imports.push(Import {
+                        module: import.module.to_string(),
+                        name: import.name.to_string(),
+                        ty,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    meta.funcs.push(t?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table?;
+                    let offset = reader_offset(&table.init);
+                    let ty = table_type(&table.ty, offset)?;
+                    let init = match table.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(&e)?),
+                    };
+                    tables.push(ty);
+                    meta.tables.push(TableDef { ty, init });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for m in reader {
+                    let m = memory_type(&m?);
+                    memories.push(m);
+                    meta.memories.push(m);
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                let offset = reader.range().start as u64;
+                for g in reader {
+                    let g = g?;
+                    let ty = global_type(&g.ty, offset)?;
+                    globals.push(ty);
+                    meta.globals.push(GlobalDef {
+                        ty,
+                        init: const_expr(&g.init_expr)?,
+                    });
+                }
+            }
+            Payload::ExportSection(reader) => {
+                let offset = reader.range().start as u64;
+                for e in reader {
+                    let e = e?;
+                    let kind = match e.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+                        ExternalKind::Table => ExportKind::Table,
+                        ExternalKind::Memory => ExportKind::Memory,
+                        ExternalKind::Global => ExportKind::Global,
+                        ExternalKind::Tag => return Err(unsupported("exception tags", offset)),
+                    };
+                    meta.exports.push(Export {
+                        name: e.name.to_string(),
+                        kind,
+                        index: e.index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => meta.start = Some(func),
+            Payload::ElementSection(reader) => {
+                let offset = reader.range().start as u64;
+                for elem in reader {
+                    let elem = elem?;
+                    let mode = match elem.kind {
+                        ElementKind::Passive => SegmentMode::Passive,
+                        ElementKind::Declared => SegmentMode::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: table_index.unwrap_or(0),
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    let (element, items) = match elem.items {
+                        ElementItems::Functions(funcs) => {
+                            let mut items = Vec::new();
+                            for f in funcs {
+                                items.push(vec![ConstOp::RefFunc(f?)]);
+                            }
+                            (ValType::FuncRef, items)
+                        }
+                        ElementItems::Expressions(ty, exprs) => {
+                            let mut items = Vec::new();
+                            for e in exprs {
+                                items.push(const_expr(&e?)?);
+                            }
+                            (ref_type(ty, offset)?, items)
+                        }
+                    };
+                    meta.elems.push(ElemSegment {
+                        mode,
+                        element,
+                        items,
+                    });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data?;
+                    let mode = match data.kind {
+                        wasmparser::DataKind::Passive => SegmentMode::Passive,
+                        wasmparser::DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: memory_index,
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    meta.datas.push(DataSegment {
+                        mode,
+                        bytes: data.data,
+                    });
+                }
+            }
+            Payload::CustomSection(reader) => {
+                if let KnownCustom::Name(names) = reader.as_known() {
+                    // A malformed name section is not an error (custom
+                    // sections never are); keep what could be read.
+                    read_names(names, &mut meta);
+                }
+            }
+            Payload::TagSection(reader) => {
+                return Err(unsupported("exception tags", reader.range().start as u64))
+            }
+            _ => {}
+        }
+    }
+
+    meta.func_names.sort_by_key(|(i, _)| *i);
+    meta.func_names.dedup_by_key(|(i, _)| *i);
+    let num_imported_funcs = meta.import_counts().0;
+    let num_imported_globals = meta.import_counts().3;
+    let offsets = VmOffsets::new(meta.vm_counts());
+    Ok(ModuleInfo {
+        meta,
+        bodies,
+        offsets,
+        tables,
+        memories,
+        globals,
+        num_imported_funcs,
+        num_imported_globals,
+    })
+}
+
+fn read_names(names: wasmparser::NameSectionReader<'_>, meta: &mut ModuleMeta<'_>) {
+    for name in names {
+        match name {
+            Ok(Name::Module { name, .. }) => meta.name = Some(name.to_string()),
+            Ok(Name::Function(map)) => {
+                for naming in map.into_iter().flatten() {
+                    meta.func_names
+                        .push((naming.index, naming.name.to_string()));
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+fn unsupported(feature: &str, offset: u64) -> CompileError {
+    CompileError::Unsupported {
+        feature: feature.to_string(),
+        offset,
+    }
+}
+
+fn reader_offset(init: &wasmparser::TableInit<'_>) -> u64 {
+    match init {
+        wasmparser::TableInit::RefNull => 0,
+        wasmparser::TableInit::Expr(e) => e.get_binary_reader().original_position() as u64,
+    }
+}
+
+/// Converts a wasmparser value type to the ABI's.
+pub fn val_type(ty: wasmparser::ValType, offset: u64) -> Result<ValType> {
+    Ok(match ty {
+        wasmparser::ValType::I32 => ValType::I32,
+        wasmparser::ValType::I64 => ValType::I64,
+        wasmparser::ValType::F32 => ValType::F32,
+        wasmparser::ValType::F64 => ValType::F64,
+        wasmparser::ValType::V128 => ValType::V128,
+        wasmparser::ValType::Ref(r) => ref_type(r, offset)?,
+    })
+}
+
+fn val_types(tys: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>> {
+    tys.iter().map(|t| val_type(*t, offset)).collect()
+}
+
+fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
+    if ty == wasmparser::RefType::FUNCREF {
+        Ok(ValType::FuncRef)
+    } else if ty == wasmparser::RefType::EXTERNREF {
+        Ok(ValType::ExternRef)
+    } else {
+        Err(unsupported(&format!("reference type {ty}"), offset))
+    }
+}
+
+fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {
+    if t.shared {
+        return Err(unsupported("shared tables", offset));
+    }
+    Ok(TableType {
+        element: ref_type(t.element_type, offset)?,
+        min: t.initial,
+        max: t.maximum,
+        table64: t.table64,
+    })
+}
+
+fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
+    MemoryType {
+        min_pages: m.initial,
+        max_pages: m.maximum,
+        memory64: m.memory64,
+        shared: m.shared,
+    }
+}
+
+fn global_type(g: &wasmparser::GlobalType, offset: u64) -> Result<GlobalType> {
+    if g.shared {
+        return Err(unsupported("shared globals", offset));
+    }
+    Ok(GlobalType {
+        ty: val_type(g.content_type, offset)?,
+        mutable: g.mutable,
+    })
+}
+
+/// Converts a validated constant expression.
+pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    use wasmparser::Operator as Op;
+    let mut ops = Vec::new();
+    let mut reader = expr.get_operators_reader();
+    while !reader.eof() {
+        let offset = reader.original_position() as u64;
+        let op = match reader.read()? {
+            Op::I32Const { value } => ConstOp::I32(value),
+            Op::I64Const { value } => ConstOp::I64(value),
+            Op::F32Const { value } => ConstOp::F32(value.bits()),
+            Op::F64Const { value } => ConstOp::F64(value.bits()),
+            Op::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
+            Op::RefNull { .. } => ConstOp::RefNull,
+            Op::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            Op::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Op::I32Add => ConstOp::I32Add,
+            Op::I32Sub => ConstOp::I32Sub,
+            Op::I32Mul => ConstOp::I32Mul,
+            Op::I64Add => ConstOp::I64Add,
+            Op::I64Sub => ConstOp::I64Sub,
+            Op::I64Mul => ConstOp::I64Mul,
+            Op::End => continue,
+            other => {
+                return Err(unsupported(
+                    &format!("constant expression operator {other:?}"),
+                    offset,
+                ))
+            }
+        };
+        ops.push(op);
+    }
+    Ok(ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_small_module() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "f" (func $f (param i32) (result i32)))
+                (memory (export "mem") 1 2)
+                (global $g (mut i32) (i32.const 7))
+                (table 2 funcref)
+                (elem (i32.const 0) $f $h)
+                (data (i32.const 8) "hi")
+                (func $h (export "h") (result i32) global.get $g))"#,
+        )
+        .unwrap();
+        let info = parse(&wasm, WasmFeatures::WASM2).unwrap();
+        assert_eq!(info.num_imported_funcs, 1);
+        assert_eq!(info.num_defined_funcs(), 1);
+        assert_eq!(info.meta.exports.len(), 2);
+        assert_eq!(info.meta.datas[0].bytes, b"hi");
+        assert_eq!(info.func_name(1), Some("h"));
+        assert_eq!(info.meta.elems[0].items.len(), 2);
+    }
+
+    #[test]
+    fn invalid_input_reports_offset() {
+        let err = parse(b"\0asm\x01\0\0\0\x01", WasmFeatures::WASM2)
+            .err()
+            .unwrap();
+        assert!(matches!(err, CompileError::Invalid { .. }), "{err}");
+    }
+}

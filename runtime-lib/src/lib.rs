@@ -1,0 +1,53 @@
+//! The waot runtime: everything generated code needs at run time.
+//!
+//! Linked into every executable `waot build` writes (as a staticlib) and used
+//! in-process by the spec harness (as an rlib, with [`loader`]). The contract
+//! with generated code is `waot_abi`; this crate implements its runtime side:
+//!
+//! - [`Store`] owns instances, memories, tables, globals and host functions;
+//!   [`Store::instantiate`] follows the spec's instantiation order.
+//! - [`memory`]/[`table`]/[`global`]: the runtime objects behind the VM context.
+//! - [`builtins`]: the `extern "C"` functions generated code calls through
+//!   `vmctx[VMCTX_BUILTINS]`.
+//! - [`trap`]: [`Trap`], signal handling and unwinding back to the host.
+//! - [`wasi`]: a minimal WASI preview1 (`wasi_snapshot_preview1`).
+//! - [`entry`]: `waot_rt_main`, the entry point of executables.
+//! - [`loader`]: loads a compiled object file into the current process.
+//!
+//! # Example
+//!
+//! ```ignore
+//! let obj = waot_runtime::loader::load_object(&object_bytes)?;
+//! let module = Arc::new(waot_runtime::Module::from_loaded(obj, "waot_app_module")?);
+//! let mut store = Store::new();
+//! let inst = store.instantiate(&module, &[])?;
+//! let Some(Extern::Func(f)) = store.get_export(inst, "add") else { panic!() };
+//! let results = store.call(f, &[Val::I32(1), Val::I32(2)])?;
+//! ```
+
+pub mod builtins;
+pub mod const_eval;
+pub mod entry;
+pub mod global;
+mod host;
+mod instance;
+pub mod loader;
+pub mod memory;
+mod module;
+mod signatures;
+mod store;
+mod sys;
+pub mod table;
+pub mod trap;
+mod val;
+pub mod wasi;
+
+pub use host::HostContext;
+pub use instance::InstantiateError;
+pub use module::{Module, RuntimeError};
+pub use signatures::canonical_type_id;
+pub use store::{Extern, Func, FuncRef, Global, HostFn, Instance, Memory, Store, Table};
+pub use trap::{HostReason, MemoryAccess, Trap};
+pub use val::Val;
+pub use waot_abi::meta::{FuncType, GlobalType, MemoryType, ModuleMeta, TableType, ValType};
+pub use waot_abi::trap::TrapKind;

@@ -1,0 +1,183 @@
+//! The spec-test harness: runs official WebAssembly `.wast` scripts through
+//! the real compiler and runtime.
+//!
+//! Every module is compiled by `waot_compiler::compile` into an object file,
+//! loaded in-process by `waot_runtime::loader` (the same bytes `waot compile`
+//! writes) and instantiated by the runtime; every `assert_*`, `invoke` and
+//! `register` is performed.
+//!
+//! Which scripts: `WAOT_SPEC_DIR` (a folder, whose `.wast` files are run, not
+//! its subfolders, or a single `.wast` file); default `../shared/spec-tests/2.0`.
+//! Features follow the folder: WebAssembly 2.0 under a `2.0` path, 3.0
+//! otherwise. Output: one row per file, then `N passed, M failed`.
+
+mod script;
+mod values;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use waot_compiler::WasmFeatures;
+
+/// Files that may fail without failing the run, each with the reason.
+const EXPECTED_FAILURES: &[(&str, &str)] = &[];
+
+/// How long one file may run before it is reported as hung.
+const FILE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Stack for each worker thread: deep-recursion tests need room, and the
+/// "call stack exhausted" checks must hit the wasm stack limit, not the guard.
+const WORKER_STACK_BYTES: usize = 64 << 20;
+
+/// Outcome of one script.
+#[derive(Default, Debug)]
+pub struct FileResult {
+    /// Checks that passed.
+    pub passed: usize,
+    /// Checks that failed, with a message each.
+    pub failures: Vec<String>,
+    /// Checks not run (feature not enabled), with the reason.
+    pub skipped: Vec<String>,
+}
+
+fn main() {
+    let root = std::env::var_os("WAOT_SPEC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec-tests/2.0")
+        });
+    let files = match collect_files(&root) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: cannot read spec tests at {}: {e}", root.display());
+            std::process::exit(2);
+        }
+    };
+    let features = features_for(&root);
+    let verbose = std::env::var_os("WAOT_SPEC_VERBOSE").is_some();
+
+    let started = Instant::now();
+    let results = run_all(&files, features);
+
+    let mut total_passed = 0;
+    let mut total_failed = 0;
+    let mut unexpected = 0;
+    println!(
+        "{:<44} {:>7} {:>7} {:>7}",
+        "file", "passed", "failed", "skipped"
+    );
+    for (file, result) in files.iter().zip(&results) {
+        let name = file.file_name().unwrap().to_string_lossy();
+        println!(
+            "{:<44} {:>7} {:>7} {:>7}",
+            name,
+            result.passed,
+            result.failures.len(),
+            result.skipped.len()
+        );
+        let limit = if verbose { usize::MAX } else { 5 };
+        for f in result.failures.iter().take(limit) {
+            println!("    FAIL {f}");
+        }
+        if result.failures.len() > limit {
+            println!("    ... {} more", result.failures.len() - limit);
+        }
+        total_passed += result.passed;
+        total_failed += result.failures.len();
+        if !result.failures.is_empty() && !EXPECTED_FAILURES.iter().any(|(f, _)| *f == name) {
+            unexpected += 1;
+        }
+    }
+    eprintln!("spec: {} files in {:.1?}", files.len(), started.elapsed());
+    println!("{total_passed} passed, {total_failed} failed");
+    if unexpected > 0 {
+        std::process::exit(1);
+    }
+}
+
+fn collect_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if root.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wast"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn features_for(root: &Path) -> WasmFeatures {
+    let under_2_0 = root.components().any(|c| c.as_os_str() == "2.0");
+    if under_2_0 {
+        WasmFeatures::WASM2
+    } else {
+        WasmFeatures::WASM3
+    }
+}
+
+/// Runs every file on a pool of worker threads (one per core); a file that
+/// panics or hangs is reported as failed without stopping the others.
+fn run_all(files: &[PathBuf], features: WasmFeatures) -> Vec<FileResult> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let queue = Arc::new(Mutex::new((0..files.len()).collect::<Vec<_>>()));
+    let (tx, rx) = mpsc::channel::<(usize, FileResult)>();
+    let files = Arc::new(files.to_vec());
+    for _ in 0..workers {
+        let queue = queue.clone();
+        let tx = tx.clone();
+        let files = files.clone();
+        std::thread::Builder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .spawn(move || loop {
+                let next = queue.lock().unwrap().pop();
+                let Some(i) = next else { break };
+                let path = files[i].clone();
+                let result = std::panic::catch_unwind(|| script::run_file(&path, features))
+                    .unwrap_or_else(|panic| FileResult {
+                        failures: vec![format!("harness panicked: {}", panic_message(&panic))],
+                        ..FileResult::default()
+                    });
+                if tx.send((i, result)).is_err() {
+                    break;
+                }
+            })
+            .expect("spawn spec worker");
+    }
+    drop(tx);
+    let mut results: Vec<Option<FileResult>> = (0..files.len()).map(|_| None).collect();
+    let mut remaining = files.len();
+    while remaining > 0 {
+        match rx.recv_timeout(FILE_TIMEOUT) {
+            Ok((i, r)) => {
+                results[i] = Some(r);
+                remaining -= 1;
+            }
+            Err(_) => break,
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| FileResult {
+                failures: vec![format!("timed out (no result within {FILE_TIMEOUT:?})")],
+                ..FileResult::default()
+            })
+        })
+        .collect()
+}
+
+/// The text of a caught panic payload.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}

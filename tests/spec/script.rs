@@ -1,0 +1,399 @@
+//! Runs one `.wast` script: compiles, instantiates and checks every directive.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use waot_abi::meta::{FuncType, GlobalType, MemoryType, TableType, ValType};
+use waot_abi::trap::TrapKind;
+use waot_compiler::{CompileError, Config, WasmFeatures};
+use waot_runtime::loader::LoadedObject;
+use waot_runtime::{Extern, Instance, InstantiateError, Module, Store, Trap, Val};
+use wast::parser::{self, ParseBuffer};
+use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
+
+use crate::values::{arg_to_val, match_result};
+use crate::FileResult;
+
+/// Symbol prefix of every module the harness compiles.
+const PREFIX: &str = "spec";
+
+/// Runs the script at `path` and counts its checks.
+pub fn run_file(path: &Path, features: WasmFeatures) -> FileResult {
+    let mut result = FileResult::default();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            result.failures.push(format!("cannot read: {e}"));
+            return result;
+        }
+    };
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let buf = match ParseBuffer::new(&text) {
+        Ok(b) => b,
+        Err(e) => {
+            result.failures.push(format!("cannot lex: {e}"));
+            return result;
+        }
+    };
+    let wast: Wast = match parser::parse(&buf) {
+        Ok(w) => w,
+        Err(e) => {
+            result.failures.push(format!("cannot parse: {e}"));
+            return result;
+        }
+    };
+    let mut runner = Runner::new(features);
+    for directive in wast.directives {
+        let line = directive.span().linecol_in(&text).0 + 1;
+        match runner.run(directive) {
+            Ok(Outcome::Passed) => result.passed += 1,
+            Ok(Outcome::Skipped(why)) => result.skipped.push(format!("line {line}: {why}")),
+            Err(why) => result.failures.push(format!("line {line}: {why}")),
+        }
+    }
+    result
+}
+
+enum Outcome {
+    Passed,
+    Skipped(String),
+}
+
+type Check = Result<Outcome, String>;
+
+/// A compiled module together with the loaded object its code lives in.
+struct Compiled {
+    module: Arc<Module>,
+    _object: Arc<LoadedObject>,
+}
+
+struct Runner {
+    config: Config,
+    store: Store,
+    /// Keeps every loaded object alive as long as the store may run its code.
+    objects: Vec<Arc<LoadedObject>>,
+    /// Instances by their `$id`.
+    named: HashMap<String, Instance>,
+    /// Modules defined with `(module definition $id ...)`.
+    definitions: HashMap<String, Compiled>,
+    /// Import namespaces: `register`ed instances and `spectest`.
+    registered: HashMap<String, Vec<(String, Extern)>>,
+    /// The most recent instance.
+    current: Option<Instance>,
+}
+
+impl Runner {
+    fn new(features: WasmFeatures) -> Runner {
+        let mut config = Config::new(target_lexicon::Triple::host());
+        config.features = features;
+        config.symbol_prefix = PREFIX.to_string();
+        config.parallel = false;
+        let mut store = Store::new();
+        let mut registered = HashMap::new();
+        registered.insert("spectest".to_string(), spectest(&mut store));
+        Runner {
+            config,
+            store,
+            objects: Vec::new(),
+            named: HashMap::new(),
+            definitions: HashMap::new(),
+            registered,
+            current: None,
+        }
+    }
+
+    fn run(&mut self, directive: WastDirective<'_>) -> Check {
+        match directive {
+            WastDirective::Module(mut module) => {
+                let name = quote_name(&module);
+                let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
+                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                let instance = self.instantiate(&compiled).map_err(describe_inst_error)?;
+                self.current = Some(instance);
+                if let Some(name) = name {
+                    self.named.insert(name, instance);
+                }
+                Ok(Outcome::Passed)
+            }
+            WastDirective::ModuleDefinition(mut module) => {
+                let name = quote_name(&module);
+                let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
+                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                if let Some(name) = name {
+                    self.definitions.insert(name, compiled);
+                }
+                Ok(Outcome::Passed)
+            }
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
+                let def = module
+                    .and_then(|m| self.definitions.get(m.name()))
+                    .ok_or("unknown module definition")?;
+                let compiled = Compiled {
+                    module: def.module.clone(),
+                    _object: def._object.clone(),
+                };
+                let inst = self.instantiate(&compiled).map_err(describe_inst_error)?;
+                self.current = Some(inst);
+                if let Some(id) = instance {
+                    self.named.insert(id.name().to_string(), inst);
+                }
+                Ok(Outcome::Passed)
+            }
+            WastDirective::Register { name, module, .. } => {
+                let inst = self.instance(module.map(|m| m.name()))?;
+                let exports = self.store.exports(inst);
+                self.registered.insert(name.to_string(), exports);
+                Ok(Outcome::Passed)
+            }
+            WastDirective::Invoke(invoke) => {
+                self.invoke(&invoke)
+                    .map_err(|t| format!("trapped: {t}"))??;
+                Ok(Outcome::Passed)
+            }
+            WastDirective::AssertReturn { exec, results, .. } => {
+                let got = match self.execute(exec)? {
+                    Ok(vals) => vals,
+                    Err(trap) => return Err(format!("expected return, got trap: {trap}")),
+                };
+                if got.len() != results.len() {
+                    return Err(format!("expected {} results, got {got:?}", results.len()));
+                }
+                for (g, want) in got.iter().zip(&results) {
+                    let WastRet::Core(want) = want else {
+                        return Ok(Outcome::Skipped("component value".into()));
+                    };
+                    if !match_result(&self.store, g, want) {
+                        return Err(format!("expected {want:?}, got {g:?}"));
+                    }
+                }
+                Ok(Outcome::Passed)
+            }
+            WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec)? {
+                Ok(vals) => Err(format!("expected trap \"{message}\", got {vals:?}")),
+                Err(trap) => check_trap(&trap, message),
+            },
+            WastDirective::AssertExhaustion { call, message, .. } => {
+                match self.invoke(&call).map_err(|t| format!("trapped: {t}"))? {
+                    Ok(Ok(vals)) => Err(format!("expected exhaustion, got {vals:?}")),
+                    Ok(Err(trap)) if trap.kind == TrapKind::StackOverflow => Ok(Outcome::Passed),
+                    Ok(Err(trap)) => Err(format!("expected \"{message}\", got {trap}")),
+                    Err(e) => Err(e),
+                }
+            }
+            WastDirective::AssertInvalid {
+                module, message, ..
+            } => self.assert_rejected(module, message, true),
+            WastDirective::AssertMalformed {
+                module, message, ..
+            } => self.assert_rejected(module, message, false),
+            WastDirective::AssertUnlinkable {
+                module, message, ..
+            } => {
+                let mut module = QuoteWat::Wat(module);
+                let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
+                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                match self.instantiate(&compiled) {
+                    Ok(_) => Err(format!("expected unlinkable \"{message}\", instantiated")),
+                    Err(InstantiateError::Link(_)) => Ok(Outcome::Passed),
+                    Err(e) => Err(format!(
+                        "expected unlinkable \"{message}\", got {}",
+                        describe_inst_error(e)
+                    )),
+                }
+            }
+            other => Ok(Outcome::Skipped(format!(
+                "directive {:?}",
+                std::mem::discriminant(&other)
+            ))),
+        }
+    }
+
+    /// `assert_invalid` (validation must fail) / `assert_malformed` (decoding
+    /// or text parsing must fail).
+    fn assert_rejected(&mut self, mut module: QuoteWat<'_>, message: &str, invalid: bool) -> Check {
+        let bytes = match module.encode() {
+            Ok(bytes) => bytes,
+            // Malformed text is rejected by the text parser before waot sees it.
+            Err(_) if !invalid => return Ok(Outcome::Passed),
+            Err(e) => return Err(format!("encode: {e}")),
+        };
+        match waot_compiler::compile(&bytes, &self.config) {
+            Ok(_) => Err(format!("expected rejection \"{message}\", compiled")),
+            Err(CompileError::Invalid { .. }) => Ok(Outcome::Passed),
+            Err(e) => Err(format!("expected rejection \"{message}\", got {e}")),
+        }
+    }
+
+    fn compile(&mut self, wasm: &[u8]) -> Result<Compiled, String> {
+        let object = waot_compiler::compile(wasm, &self.config).map_err(|e| e.to_string())?;
+        let loaded =
+            Arc::new(waot_runtime::loader::load_object(&object).map_err(|e| e.to_string())?);
+        let symbol = waot_abi::symbols::descriptor_symbol(PREFIX);
+        let desc = loaded
+            .symbol(&symbol)
+            .ok_or_else(|| format!("object has no {symbol}"))?;
+        // SAFETY: the symbol is the descriptor the compiler emitted; the
+        // loaded object stays alive (in `self.objects`) as long as the store.
+        let module = unsafe { Module::from_descriptor(desc.cast()) }.map_err(|e| e.to_string())?;
+        self.objects.push(loaded.clone());
+        Ok(Compiled {
+            module: Arc::new(module),
+            _object: loaded,
+        })
+    }
+
+    fn instantiate(&mut self, compiled: &Compiled) -> Result<Instance, InstantiateError> {
+        let mut imports = Vec::new();
+        for import in &compiled.module.meta().imports {
+            let found = self
+                .registered
+                .get(&import.module)
+                .and_then(|exports| exports.iter().find(|(n, _)| *n == import.name))
+                .map(|(_, e)| *e);
+            match found {
+                Some(e) => imports.push(e),
+                None => {
+                    return Err(InstantiateError::Link(format!(
+                        "unknown import {}::{}",
+                        import.module, import.name
+                    )))
+                }
+            }
+        }
+        self.store.instantiate(&compiled.module, &imports)
+    }
+
+    fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
+        match name {
+            Some(n) => self
+                .named
+                .get(n)
+                .copied()
+                .ok_or(format!("no instance ${n}")),
+            None => self
+                .current
+                .ok_or_else(|| "no current instance".to_string()),
+        }
+    }
+
+    /// Outer error: the harness could not perform the call; inner: the trap.
+    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Result<Vec<Val>, Trap>, String> {
+        let inst = self.instance(invoke.module.map(|m| m.name()))?;
+        let Some(Extern::Func(func)) = self.store.get_export(inst, invoke.name) else {
+            return Err(format!("no exported function \"{}\"", invoke.name));
+        };
+        let mut args = Vec::new();
+        for arg in &invoke.args {
+            let WastArg::Core(arg) = arg else {
+                return Err("component argument".into());
+            };
+            args.push(arg_to_val(arg)?);
+        }
+        Ok(self.store.call(func, &args))
+    }
+
+    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Result<Vec<Val>, Trap>, String> {
+        match exec {
+            WastExecute::Invoke(invoke) => self.invoke(&invoke),
+            WastExecute::Get { module, global, .. } => {
+                let inst = self.instance(module.map(|m| m.name()))?;
+                match self.store.get_export(inst, global) {
+                    Some(Extern::Global(g)) => Ok(Ok(vec![self.store.global_get(g)])),
+                    _ => Err(format!("no exported global \"{global}\"")),
+                }
+            }
+            WastExecute::Wat(module) => {
+                let mut module = QuoteWat::Wat(module);
+                let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
+                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                match self.instantiate(&compiled) {
+                    Ok(_) => Ok(Ok(Vec::new())),
+                    Err(InstantiateError::Trap(t)) => Ok(Err(t)),
+                    Err(e) => Err(describe_inst_error(e)),
+                }
+            }
+        }
+    }
+}
+
+fn quote_name(module: &QuoteWat<'_>) -> Option<String> {
+    module.name().map(|id| id.name().to_string())
+}
+
+fn describe_inst_error(e: InstantiateError) -> String {
+    match e {
+        InstantiateError::Link(m) => format!("link error: {m}"),
+        InstantiateError::Trap(t) => format!("trap during instantiation: {t}"),
+        other => format!("instantiation failed: {other:?}"),
+    }
+}
+
+/// Trap messages must match the spec's text (our messages are the spec's;
+/// a prefix match covers messages the spec abbreviates).
+fn check_trap(trap: &Trap, expected: &str) -> Check {
+    let actual = trap.kind.message();
+    if actual.starts_with(expected) || expected.starts_with(actual) {
+        Ok(Outcome::Passed)
+    } else {
+        Err(format!("expected trap \"{expected}\", got \"{actual}\""))
+    }
+}
+
+/// The `spectest` module every script may import from.
+fn spectest(store: &mut Store) -> Vec<(String, Extern)> {
+    let mut exports = Vec::new();
+    let prints: [(&str, Vec<ValType>); 7] = [
+        ("print", vec![]),
+        ("print_i32", vec![ValType::I32]),
+        ("print_i64", vec![ValType::I64]),
+        ("print_f32", vec![ValType::F32]),
+        ("print_f64", vec![ValType::F64]),
+        ("print_i32_f32", vec![ValType::I32, ValType::F32]),
+        ("print_f64_f64", vec![ValType::F64, ValType::F64]),
+    ];
+    for (name, params) in prints {
+        let ty = FuncType {
+            params,
+            results: vec![],
+        };
+        let f = store.host_func(ty, Box::new(|_, _, _| Ok(())));
+        exports.push((name.to_string(), Extern::Func(f)));
+    }
+    let globals = [
+        ("global_i32", ValType::I32, Val::I32(666)),
+        ("global_i64", ValType::I64, Val::I64(666)),
+        ("global_f32", ValType::F32, Val::F32(666.6f32.to_bits())),
+        ("global_f64", ValType::F64, Val::F64(666.6f64.to_bits())),
+    ];
+    for (name, ty, val) in globals {
+        let g = store
+            .new_global(GlobalType { ty, mutable: false }, val)
+            .expect("spectest global");
+        exports.push((name.to_string(), Extern::Global(g)));
+    }
+    let table = store
+        .new_table(
+            TableType {
+                element: ValType::FuncRef,
+                min: 10,
+                max: Some(20),
+                table64: false,
+            },
+            Val::FuncRef(None),
+        )
+        .expect("spectest table");
+    exports.push(("table".to_string(), Extern::Table(table)));
+    let memory = store
+        .new_memory(MemoryType {
+            min_pages: 1,
+            max_pages: Some(2),
+            memory64: false,
+            shared: false,
+        })
+        .expect("spectest memory");
+    exports.push(("memory".to_string(), Extern::Memory(memory)));
+    exports
+}

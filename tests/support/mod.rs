@@ -1,0 +1,197 @@
+//! Helpers for the end-to-end tests: finding the `waot` binary, running
+//! commands with a time limit, and reading the `;; EXPECT-*` directives of
+//! the trap tests (documented in `tests/traps/README.md`).
+
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The repository's top folder (the parent of the `tests` package).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent folder")
+        .to_path_buf()
+}
+
+/// The `waot` binary of the profile this test was built with:
+/// `current_exe()` is `target/<profile>/deps/e2e-<hash>`, so the binary is
+/// `target/<profile>/waot`. Panics with a build hint when it is missing.
+pub fn waot_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test binary lives in target/<profile>/deps");
+    let bin = profile_dir.join(format!("waot{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "build waot first: cargo build --release -p waot-cli (looked for {})",
+        bin.display()
+    );
+    bin
+}
+
+/// What a finished process left behind.
+pub struct Output {
+    /// How it ended.
+    pub status: ExitStatus,
+    /// Everything it wrote to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything it wrote to stderr.
+    pub stderr: Vec<u8>,
+}
+
+impl Output {
+    /// stderr as text (lossy), for messages and line checks.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// stdout as text (lossy), for messages.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// "exit status 3" or "killed by signal 11", for failure messages.
+pub fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        (None, None) => format!("{status:?}"),
+    }
+}
+
+/// Runs `cmd` with stdin closed and stdout/stderr captured. A process still
+/// running after `limit` is killed and reported as an error: the limit is a
+/// safety net against a hang (e.g. a stack overflow that loops), not a
+/// measurement.
+pub fn run(cmd: &mut Command, limit: Duration) -> Result<Output, String> {
+    let what = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
+    let mut out_pipe = child.stdout.take().expect("stdout is piped");
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let out_reader = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{what} still running after {limit:?}; killed"));
+            }
+            Err(e) => return Err(format!("waiting for {what}: {e}")),
+        }
+    };
+    Ok(Output {
+        status,
+        stdout: out_reader.join().expect("stdout reader"),
+        stderr: err_reader.join().expect("stderr reader"),
+    })
+}
+
+/// The expectations a trap test states in its leading `;;` comment lines.
+#[derive(Debug, Default)]
+pub struct Expectations {
+    /// `;; EXPECT-STATUS: N`.
+    pub status: Option<i32>,
+    /// `;; EXPECT-STDERR: line`: each must equal a whole line of stderr.
+    pub stderr_lines: Vec<String>,
+    /// `;; EXPECT-STDERR-CONTAINS: text`: each must occur in stderr.
+    pub stderr_contains: Vec<String>,
+    /// `;; EXPECT-STDERR-EMPTY`.
+    pub stderr_empty: bool,
+}
+
+impl Expectations {
+    /// Reads the directives from the comment lines at the top of `source`
+    /// (up to the first line that is not a `;;` comment).
+    pub fn parse(source: &str) -> Result<Expectations, String> {
+        let mut exp = Expectations::default();
+        for line in source.lines() {
+            let Some(comment) = line.trim_start().strip_prefix(";;") else {
+                break;
+            };
+            let comment = comment.trim();
+            if let Some(v) = comment.strip_prefix("EXPECT-STATUS:") {
+                let v = v.trim();
+                exp.status = Some(v.parse().map_err(|_| format!("bad EXPECT-STATUS {v:?}"))?);
+            } else if let Some(v) = comment.strip_prefix("EXPECT-STDERR-CONTAINS:") {
+                exp.stderr_contains.push(v.trim().to_string());
+            } else if let Some(v) = comment.strip_prefix("EXPECT-STDERR:") {
+                exp.stderr_lines.push(v.trim().to_string());
+            } else if comment == "EXPECT-STDERR-EMPTY" {
+                exp.stderr_empty = true;
+            } else if comment.starts_with("EXPECT") {
+                return Err(format!("unknown directive {comment:?}"));
+            }
+        }
+        if exp.status.is_none() {
+            return Err("no EXPECT-STATUS directive".into());
+        }
+        if !exp.stderr_empty && exp.stderr_lines.is_empty() && exp.stderr_contains.is_empty() {
+            return Err("no EXPECT-STDERR, EXPECT-STDERR-CONTAINS or EXPECT-STDERR-EMPTY".into());
+        }
+        Ok(exp)
+    }
+
+    /// Every way `out` differs from these expectations, one message each.
+    pub fn check(&self, out: &Output) -> Vec<String> {
+        let mut problems = Vec::new();
+        if out.status.code() != self.status {
+            problems.push(format!(
+                "expected exit status {}, got {}",
+                self.status.unwrap_or_default(),
+                describe(out.status)
+            ));
+        }
+        let stderr = out.stderr_text();
+        if self.stderr_empty && !stderr.is_empty() {
+            problems.push("expected empty stderr".into());
+        }
+        for want in &self.stderr_lines {
+            if !stderr.lines().any(|l| l == want) {
+                problems.push(format!("no stderr line equal to {want:?}"));
+            }
+        }
+        for want in &self.stderr_contains {
+            if !stderr.contains(want.as_str()) {
+                problems.push(format!("stderr does not contain {want:?}"));
+            }
+        }
+        problems
+    }
+}
+
+#[test]
+fn directives_parse() {
+    let src = ";; EXPECT-STATUS: 134\n;; EXPECT-STDERR: error: wasm trap: unreachable\n\
+               ;; EXPECT-STDERR-CONTAINS: f\n(module)\n;; EXPECT-STDERR-EMPTY\n";
+    let exp = Expectations::parse(src).unwrap();
+    assert_eq!(exp.status, Some(134));
+    assert_eq!(exp.stderr_lines, ["error: wasm trap: unreachable"]);
+    assert_eq!(exp.stderr_contains, ["f"]);
+    assert!(!exp.stderr_empty, "directives after the module are ignored");
+    assert!(Expectations::parse(";; EXPECT-STATUS: 0\n(module)").is_err());
+    assert!(Expectations::parse(";; EXPECT-STDERR-EMPTY\n(module)").is_err());
+}

@@ -1,0 +1,14 @@
+;; EXPECT-STATUS: 134
+;; EXPECT-STDERR: error: wasm trap: integer overflow
+;; EXPECT-STDERR-CONTAINS: divide_signed
+;;
+;; i32.div_s of INT32_MIN by -1: the quotient 2^31 does not fit in an i32.
+(module
+  (memory (export "memory") 1)
+
+  (func $divide_signed (param $a i32) (param $b i32) (result i32)
+    (i32.div_s (local.get $a) (local.get $b)))
+
+  (func (export "_start")
+    (drop (call $divide_signed (i32.const 0x80000000) (i32.const -1))))
+)

@@ -1,0 +1,18 @@
+;; EXPECT-STATUS: 134
+;; EXPECT-STDERR: error: wasm trap: out of bounds memory access
+;; EXPECT-STDERR-CONTAINS: load_past_end
+;; EXPECT-STDERR-CONTAINS: 4 bytes
+;; EXPECT-STDERR-CONTAINS: 65536
+;;
+;; A 4-byte i32.load at address 65534 of a 1-page (65536-byte) memory: the
+;; first two bytes are inside, the last two are not. The report names the
+;; access size and the memory size.
+(module
+  (memory (export "memory") 1)
+
+  (func $load_past_end (param $addr i32) (result i32)
+    (i32.load (local.get $addr)))
+
+  (func (export "_start")
+    (drop (call $load_past_end (i32.const 65534))))
+)
