@@ -38,15 +38,17 @@ mod signatures;
 mod store;
 mod sys;
 pub mod table;
+#[cfg(test)]
+mod testutil;
 pub mod trap;
 mod val;
 pub mod wasi;
 
-pub use host::HostContext;
+pub use host::{HostContext, HostFn};
 pub use instance::InstantiateError;
 pub use module::{Module, RuntimeError};
 pub use signatures::canonical_type_id;
-pub use store::{Extern, Func, FuncRef, Global, HostFn, Instance, Memory, Store, Table};
+pub use store::{Extern, Func, FuncRef, Global, Instance, Memory, Store, Table};
 pub use trap::{HostReason, MemoryAccess, Trap};
 pub use val::Val;
 pub use waot_abi::meta::{FuncType, GlobalType, MemoryType, ModuleMeta, TableType, ValType};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use waot_abi::meta::{FuncType, GlobalType, MemoryType, TableType, ValType};
 use waot_abi::trap::TrapKind;
 use waot_compiler::{CompileError, Config, WasmFeatures};
-use waot_runtime::loader::LoadedObject;
 use waot_runtime::{Extern, Instance, InstantiateError, Module, Store, Trap, Val};
+use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
 
@@ -29,7 +29,10 @@ pub fn run_file(path: &Path, features: WasmFeatures) -> FileResult {
         }
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let buf = match ParseBuffer::new(&text) {
+    // Some scripts (names.wast) deliberately use bidi-override characters.
+    let mut lexer = Lexer::new(&text);
+    lexer.allow_confusing_unicode(true);
+    let buf = match ParseBuffer::new_with_lexer(lexer) {
         Ok(b) => b,
         Err(e) => {
             result.failures.push(format!("cannot lex: {e}"));
@@ -62,17 +65,12 @@ enum Outcome {
 
 type Check = Result<Outcome, String>;
 
-/// A compiled module together with the loaded object its code lives in.
-struct Compiled {
-    module: Arc<Module>,
-    _object: Arc<LoadedObject>,
-}
+/// A compiled module (it owns the loaded object its code lives in).
+type Compiled = Arc<Module>;
 
 struct Runner {
     config: Config,
     store: Store,
-    /// Keeps every loaded object alive as long as the store may run its code.
-    objects: Vec<Arc<LoadedObject>>,
     /// Instances by their `$id`.
     named: HashMap<String, Instance>,
     /// Modules defined with `(module definition $id ...)`.
@@ -95,7 +93,6 @@ impl Runner {
         Runner {
             config,
             store,
-            objects: Vec::new(),
             named: HashMap::new(),
             definitions: HashMap::new(),
             registered,
@@ -131,10 +128,7 @@ impl Runner {
                 let def = module
                     .and_then(|m| self.definitions.get(m.name()))
                     .ok_or("unknown module definition")?;
-                let compiled = Compiled {
-                    module: def.module.clone(),
-                    _object: def._object.clone(),
-                };
+                let compiled = def.clone();
                 let inst = self.instantiate(&compiled).map_err(describe_inst_error)?;
                 self.current = Some(inst);
                 if let Some(id) = instance {
@@ -149,8 +143,7 @@ impl Runner {
                 Ok(Outcome::Passed)
             }
             WastDirective::Invoke(invoke) => {
-                self.invoke(&invoke)
-                    .map_err(|t| format!("trapped: {t}"))??;
+                self.invoke(&invoke)?.map_err(|t| format!("trapped: {t}"))?;
                 Ok(Outcome::Passed)
             }
             WastDirective::AssertReturn { exec, results, .. } => {
@@ -175,14 +168,11 @@ impl Runner {
                 Ok(vals) => Err(format!("expected trap \"{message}\", got {vals:?}")),
                 Err(trap) => check_trap(&trap, message),
             },
-            WastDirective::AssertExhaustion { call, message, .. } => {
-                match self.invoke(&call).map_err(|t| format!("trapped: {t}"))? {
-                    Ok(Ok(vals)) => Err(format!("expected exhaustion, got {vals:?}")),
-                    Ok(Err(trap)) if trap.kind == TrapKind::StackOverflow => Ok(Outcome::Passed),
-                    Ok(Err(trap)) => Err(format!("expected \"{message}\", got {trap}")),
-                    Err(e) => Err(e),
-                }
-            }
+            WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
+                Ok(vals) => Err(format!("expected exhaustion, got {vals:?}")),
+                Err(trap) if trap.kind == TrapKind::StackOverflow => Ok(Outcome::Passed),
+                Err(trap) => Err(format!("expected \"{message}\", got {trap}")),
+            },
             WastDirective::AssertInvalid {
                 module, message, ..
             } => self.assert_rejected(module, message, true),
@@ -229,25 +219,15 @@ impl Runner {
 
     fn compile(&mut self, wasm: &[u8]) -> Result<Compiled, String> {
         let object = waot_compiler::compile(wasm, &self.config).map_err(|e| e.to_string())?;
-        let loaded =
-            Arc::new(waot_runtime::loader::load_object(&object).map_err(|e| e.to_string())?);
+        let loaded = waot_runtime::loader::load_object(&object).map_err(|e| e.to_string())?;
         let symbol = waot_abi::symbols::descriptor_symbol(PREFIX);
-        let desc = loaded
-            .symbol(&symbol)
-            .ok_or_else(|| format!("object has no {symbol}"))?;
-        // SAFETY: the symbol is the descriptor the compiler emitted; the
-        // loaded object stays alive (in `self.objects`) as long as the store.
-        let module = unsafe { Module::from_descriptor(desc.cast()) }.map_err(|e| e.to_string())?;
-        self.objects.push(loaded.clone());
-        Ok(Compiled {
-            module: Arc::new(module),
-            _object: loaded,
-        })
+        let module = Module::from_loaded(loaded, &symbol).map_err(|e| e.to_string())?;
+        Ok(Arc::new(module))
     }
 
     fn instantiate(&mut self, compiled: &Compiled) -> Result<Instance, InstantiateError> {
         let mut imports = Vec::new();
-        for import in &compiled.module.meta().imports {
+        for import in &compiled.meta().imports {
             let found = self
                 .registered
                 .get(&import.module)
@@ -263,7 +243,7 @@ impl Runner {
                 }
             }
         }
-        self.store.instantiate(&compiled.module, &imports)
+        self.store.instantiate(compiled, &imports)
     }
 
     fn instance(&self, name: Option<&str>) -> Result<Instance, String> {

@@ -2,7 +2,7 @@
 ;; EXPECT-STDERR: error: wasm trap: out of bounds memory access
 ;; EXPECT-STDERR-CONTAINS: load_past_end
 ;; EXPECT-STDERR-CONTAINS: 4 bytes
-;; EXPECT-STDERR-CONTAINS: 65536
+;; EXPECT-STDERR-CONTAINS: memory size 0x10000 bytes
 ;;
 ;; A 4-byte i32.load at address 65534 of a 1-page (65536-byte) memory: the
 ;; first two bytes are inside, the last two are not. The report names the

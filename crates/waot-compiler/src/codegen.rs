@@ -13,7 +13,7 @@ use cranelift_codegen::{CodegenError, Context};
 use cranelift_control::ControlPlane;
 use cranelift_module::{FuncId, ModuleReloc, ModuleRelocTarget};
 use rayon::prelude::*;
-use target_lexicon::{Aarch64Architecture, Architecture, OperatingSystem, Triple};
+use target_lexicon::{Aarch64Architecture, Architecture, OperatingSystem};
 use waot_abi::meta::TrapSite;
 
 use crate::config::{Config, OptLevel};
@@ -25,7 +25,7 @@ use crate::translate::FuncTranslator;
 pub const SUPPORTED_TARGETS: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 
 /// Machine code of one function, ready for the object file.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct CompiledFunction {
     /// The code (and its constant pool).
     pub code: Vec<u8>,
@@ -201,6 +201,7 @@ mod tests {
     use super::*;
     use cranelift_codegen::ir::TrapCode;
     use std::str::FromStr;
+    use target_lexicon::Triple;
     use waot_abi::trap::{TrapKind, CRANELIFT_RESERVED};
 
     #[test]

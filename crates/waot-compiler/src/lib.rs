@@ -13,10 +13,166 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod codegen;
 pub mod config;
+pub mod emit;
 pub mod error;
 pub mod module;
+pub mod translate;
 
+pub use codegen::SUPPORTED_TARGETS;
 pub use config::{Config, OptLevel};
 pub use error::{CompileError, Result};
+
+/// Compiles the WebAssembly module `wasm` (binary format) into the bytes of
+/// an ELF relocatable object for `config.target`.
+///
+/// The object is self-contained: it defines the module's code, its
+/// trampolines and adapters, the metadata blob and the exported
+/// `<prefix>_module` descriptor (`waot_abi::meta::ModuleDescriptor`), and
+/// with `config.emit_main` a C `main` that calls `waot_rt_main`. Compiling
+/// the same input with the same config always gives the same bytes.
+///
+/// ```no_run
+/// let wasm = std::fs::read("hello.wasm")?;
+/// let config = waot_compiler::Config::new(target_lexicon::Triple::host());
+/// let object = waot_compiler::compile(&wasm, &config)?;
+/// std::fs::write("hello.o", object)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compile(wasm: &[u8], config: &Config) -> Result<Vec<u8>> {
+    let isa = codegen::target_isa(config)?;
+    let info = module::parse(wasm, config.features)?;
+    let funcs = codegen::compile_functions(&info, &*isa, config.parallel)?;
+    emit::emit_object(&info, &funcs, &isa, config)
+}
 pub use wasmparser::WasmFeatures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use object::{Object, ObjectSection, ObjectSymbol};
+    use std::str::FromStr;
+    use target_lexicon::Triple;
+    use waot_abi::meta::ModuleMeta;
+    use waot_abi::trap::TrapKind;
+
+    const WAT: &str = r#"(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+        (memory (export "memory") 1)
+        (func $add (param i32 i32) (result i32)
+            local.get 0
+            local.get 1
+            i32.add)
+        (func $start (export "_start")
+            i32.const 1
+            i32.const 2
+            call $add
+            call $proc_exit))"#;
+
+    fn config(target: &str, emit_main: bool) -> Config {
+        let mut config = Config::new(Triple::from_str(target).unwrap());
+        config.symbol_prefix = "demo".to_string();
+        config.emit_main = emit_main;
+        config
+    }
+
+    fn symbols(obj: &[u8]) -> (Vec<String>, Vec<String>) {
+        let file = object::File::parse(obj).unwrap();
+        let (mut defined, mut undefined) = (Vec::new(), Vec::new());
+        for sym in file.symbols() {
+            let name = sym.name().unwrap().to_string();
+            if name.is_empty() || sym.kind() == object::SymbolKind::Section {
+                continue;
+            }
+            if sym.is_undefined() {
+                undefined.push(name);
+            } else {
+                defined.push(name);
+            }
+        }
+        (defined, undefined)
+    }
+
+    /// The metadata blob, read back from the object's `demo_meta` symbol.
+    fn meta_blob(obj: &[u8]) -> Vec<u8> {
+        let file = object::File::parse(obj).unwrap();
+        let sym = file
+            .symbols()
+            .find(|s| s.name() == Ok("demo_meta"))
+            .unwrap();
+        let section = file.section_by_index(sym.section_index().unwrap()).unwrap();
+        let start = (sym.address() - section.address()) as usize;
+        section.data().unwrap()[start..start + sym.size() as usize].to_vec()
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        let mut config = config("x86_64-unknown-linux-gnu", true);
+        let first = compile(&wasm, &config).unwrap();
+        assert_eq!(first, compile(&wasm, &config).unwrap());
+        config.parallel = false;
+        assert_eq!(first, compile(&wasm, &config).unwrap());
+    }
+
+    #[test]
+    fn object_defines_the_descriptor_and_nothing_is_undefined() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        for target in SUPPORTED_TARGETS {
+            let obj = compile(&wasm, &config(target, false)).unwrap();
+            let (defined, undefined) = symbols(&obj);
+            assert!(defined.contains(&"demo_module".to_string()), "{defined:?}");
+            assert!(defined.contains(&"demo_f0_add".to_string()), "{defined:?}");
+            assert!(!defined.contains(&"main".to_string()));
+            assert!(undefined.is_empty(), "{target}: {undefined:?}");
+        }
+    }
+
+    #[test]
+    fn executable_object_needs_only_the_runtime_main() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        for target in SUPPORTED_TARGETS {
+            let obj = compile(&wasm, &config(target, true)).unwrap();
+            let (defined, undefined) = symbols(&obj);
+            assert!(defined.contains(&"main".to_string()), "{defined:?}");
+            assert_eq!(undefined, ["waot_rt_main"], "{target}");
+        }
+    }
+
+    #[test]
+    fn metadata_covers_functions_trampolines_and_adapters() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        let obj = compile(&wasm, &config("x86_64-unknown-linux-gnu", false)).unwrap();
+        let blob = meta_blob(&obj);
+        let meta = ModuleMeta::decode(&blob).unwrap();
+        // 2 defined functions, 3 types: [i32]->[], [i32 i32]->[i32], []->[].
+        assert_eq!(meta.types.len(), 3);
+        assert_eq!(meta.code_sizes.len(), 2 + 2 * 3);
+        assert!(meta.code_sizes.iter().all(|s| *s > 0));
+        let host_trap = TrapKind::HostTrap as u8;
+        for t in 0..3 {
+            let adapter = 2 + 3 + t;
+            let sites: Vec<_> = meta
+                .traps
+                .iter()
+                .filter(|s| s.defined_func == adapter)
+                .collect();
+            assert_eq!(sites.len(), 1, "adapter of type {t}: {sites:?}");
+            assert_eq!(sites[0].code, host_trap);
+        }
+        assert!(meta.traps.iter().all(|s| !(2..5).contains(&s.defined_func)));
+        assert!(meta.traps.windows(2).all(
+            |w| (w[0].defined_func, w[0].code_offset) <= (w[1].defined_func, w[1].code_offset)
+        ));
+    }
+
+    #[test]
+    fn unsupported_target_is_an_error() {
+        let wasm = wat::parse_str(WAT).unwrap();
+        let err = compile(&wasm, &config("x86_64-pc-windows-msvc", false))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("aarch64-unknown-linux-gnu"), "{err}");
+    }
+}

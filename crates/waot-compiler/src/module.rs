@@ -69,7 +69,11 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
     let mut globals = Vec::new();
     let mut allocs = FuncValidatorAllocations::default();
 
-    for payload in Parser::new(0).parse_all(wasm) {
+    // The parser must decode with the validator's features: e.g. without
+    // memory64, memory limits are u32 LEBs and overlong encodings are malformed.
+    let mut parser = Parser::new(0);
+    parser.set_features(features);
+    for payload in parser.parse_all(wasm) {
         let payload = payload?;
         match validator.payload(&payload)? {
             wasmparser::ValidPayload::Func(to_validate, body) => {
@@ -85,13 +89,11 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
         match payload {
             Payload::Version {
                 encoding, range, ..
-            } => {
-                if encoding != wasmparser::Encoding::Module {
-                    return Err(unsupported("components", range.start));
-                }
+            } if encoding != wasmparser::Encoding::Module => {
+                return Err(unsupported("components", range.start));
             }
             Payload::TypeSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for group in reader {
                     for sub in group?.into_types() {
                         match &sub.composite_type.inner {
@@ -105,7 +107,7 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
                 }
             }
             Payload::ImportSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for import in reader.into_imports() {
                     let import = import?;
                     let ty = match import.ty {
@@ -166,7 +168,7 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
                 }
             }
             Payload::GlobalSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for g in reader {
                     let g = g?;
                     let ty = global_type(&g.ty, offset)?;
@@ -178,7 +180,7 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
                 }
             }
             Payload::ExportSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for e in reader {
                     let e = e?;
                     let kind = match e.kind {
@@ -197,7 +199,7 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
             }
             Payload::StartSection { func, .. } => meta.start = Some(func),
             Payload::ElementSection(reader) => {
-                let offset = reader.range().start as u64;
+                let offset = reader.range().start;
                 for elem in reader {
                     let elem = elem?;
                     let mode = match elem.kind {
@@ -261,7 +263,7 @@ pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
                 }
             }
             Payload::TagSection(reader) => {
-                return Err(unsupported("exception tags", reader.range().start as u64))
+                return Err(unsupported("exception tags", reader.range().start))
             }
             _ => {}
         }
@@ -310,7 +312,7 @@ fn unsupported(feature: &str, offset: u64) -> CompileError {
 fn reader_offset(init: &wasmparser::TableInit<'_>) -> u64 {
     match init {
         wasmparser::TableInit::RefNull => 0,
-        wasmparser::TableInit::Expr(e) => e.get_binary_reader().original_position() as u64,
+        wasmparser::TableInit::Expr(e) => e.get_binary_reader().original_position(),
     }
 }
 
@@ -377,7 +379,7 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
     let mut ops = Vec::new();
     let mut reader = expr.get_operators_reader();
     while !reader.eof() {
-        let offset = reader.original_position() as u64;
+        let offset = reader.original_position();
         let op = match reader.read()? {
             Op::I32Const { value } => ConstOp::I32(value),
             Op::I64Const { value } => ConstOp::I64(value),

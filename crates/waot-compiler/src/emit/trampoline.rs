@@ -125,7 +125,8 @@ pub fn host_adapter(
 
 /// The trap code of a failed host call.
 pub fn host_trap_code() -> TrapCode {
-    TrapCode::user(TrapKind::HostTrap as u8).expect("trap kinds are below Cranelift's reserved codes")
+    TrapCode::user(TrapKind::HostTrap as u8)
+        .expect("trap kinds are below Cranelift's reserved codes")
 }
 
 /// Signature of the C `main`: `int main(int argc, char **argv)`.

@@ -1,0 +1,148 @@
+//! The subcommands, and what they share: reading the input, choosing the
+//! target and optimization level, writing outputs atomically.
+
+pub mod build;
+pub mod compile;
+pub mod validate;
+
+use std::borrow::Cow;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use anyhow::{anyhow, Context, Result};
+use target_lexicon::Triple;
+use waot_compiler::{Config, OptLevel};
+
+/// `-O` levels.
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+pub enum Opt {
+    /// No optimization.
+    #[value(name = "0")]
+    O0,
+    /// Optimize for speed.
+    #[default]
+    #[value(name = "1")]
+    O1,
+    /// Optimize for speed and size.
+    #[value(name = "2")]
+    O2,
+}
+
+/// Options shared by `compile` and `build`.
+#[derive(clap::Args, Debug)]
+pub struct CodegenArgs {
+    /// Target triple (see `waot targets`); default: the host.
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Option<String>,
+    /// Optimization level: 0 none, 1 speed, 2 speed and size.
+    #[arg(short = 'O', value_enum, default_value_t = Opt::O1, value_name = "LEVEL")]
+    pub opt: Opt,
+}
+
+impl CodegenArgs {
+    /// The target triple.
+    pub fn triple(&self) -> Result<Triple> {
+        match &self.target {
+            None => Ok(Triple::host()),
+            Some(t) => Triple::from_str(t).map_err(|e| anyhow!("invalid target triple `{t}`: {e}")),
+        }
+    }
+
+    /// A compiler configuration for these options.
+    pub fn config(&self) -> Result<Config> {
+        let mut config = Config::new(self.triple()?);
+        config.opt_level = match self.opt {
+            Opt::O0 => OptLevel::None,
+            Opt::O1 => OptLevel::Speed,
+            Opt::O2 => OptLevel::SpeedAndSize,
+        };
+        Ok(config)
+    }
+}
+
+/// Reads `path` and returns the module's binary: `.wat` text is assembled,
+/// binary input is passed through (detected by content, not extension).
+pub fn read_module(path: &Path) -> Result<Vec<u8>> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    match wat::parse_bytes(&bytes) {
+        Ok(Cow::Borrowed(_)) => Ok(bytes),
+        Ok(Cow::Owned(wasm)) => Ok(wasm),
+        Err(mut e) => {
+            e.set_path(path);
+            Err(anyhow!(wat_error_line(&e)))
+        }
+    }
+}
+
+/// A text-format error on one line: `message (at file:line:col)`. wat's
+/// `Display` draws a multi-line snippet; keep its first line and location.
+fn wat_error_line(e: &wat::Error) -> String {
+    let text = e.to_string();
+    let mut lines = text.lines();
+    let message = lines.next().unwrap_or_default().trim();
+    match lines.find_map(|l| l.trim().strip_prefix("--> ")) {
+        Some(location) => format!("{message} (at {location})"),
+        None => message.to_string(),
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// directory, renamed over `path` only once complete. On any error `path`
+/// is untouched and the temporary file is removed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = tempfile::Builder::new()
+        .prefix(".waot-")
+        .tempfile_in(parent_dir(path))
+        .with_context(|| format!("cannot create `{}`", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    set_mode(file.as_file(), 0o644)?;
+    file.persist(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
+}
+
+/// The directory a file `path` goes into (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(unix)]
+fn set_mode(file: &fs::File, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .context("cannot set output file permissions")
+}
+
+#[cfg(not(unix))]
+fn set_mode(_file: &fs::File, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+/// The default symbol prefix for `input`: its sanitized file stem, made a
+/// valid C identifier.
+pub fn default_prefix(input: &Path) -> String {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    c_identifier(&stem)
+}
+
+/// `name` sanitized into a C identifier (never empty, never starting with a
+/// digit).
+pub fn c_identifier(name: &str) -> String {
+    let name = waot_abi::symbols::sanitize(name);
+    match name.chars().next() {
+        None => "module".to_string(),
+        Some(c) if c.is_ascii_digit() => format!("_{name}"),
+        Some(_) => name,
+    }
+}

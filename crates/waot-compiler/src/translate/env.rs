@@ -1,0 +1,421 @@
+//! The translator's view of the VM context: the only code in `translate/`
+//! that turns `waot_abi::vmctx` offsets into Cranelift IR.
+//!
+//! Operator files ask questions in wasm terms ("the base of memory 1", "call
+//! imported function 3", "the funcref at index i of table 0") and get values
+//! or instructions back. See the layout table in `waot_abi::vmctx`.
+//!
+//! Loads of VM context fields that never change while wasm runs (pointers
+//! to memories, tables, imports, the builtin table, canonical type ids) are
+//! `readonly` and `can_move`, so Cranelift may hoist and deduplicate them.
+//! Fields that change (memory length, table base and length, mutable
+//! globals) are plain trusted loads.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::{
+    self, types, ExtFuncData, ExternalName, FuncRef, GlobalValueData, InstBuilder, MemFlagsData,
+    SigRef, TrapCode,
+};
+use cranelift_codegen::isa::{CallConv, TargetIsa};
+use cranelift_frontend::FunctionBuilder;
+use waot_abi::builtins::Builtin;
+use waot_abi::meta::ValType;
+use waot_abi::trap::TrapKind;
+use waot_abi::vmctx::{
+    FUNCREF_NATIVE_FN, FUNCREF_TYPE_ID, FUNCREF_VMCTX, MEMORY_DEF_LENGTH, STORE_STACK_LIMIT,
+    TABLE_DEF_BASE, TABLE_DEF_LENGTH, TABLE_ELEMENT_SIZE, VMCTX_BUILTINS, VMCTX_STORE,
+};
+
+use super::unsupported;
+use crate::abi::{self, POINTER_TYPE};
+use crate::error::Result;
+use crate::module::ModuleInfo;
+
+/// Flags of a load from the VM context that never changes while wasm runs.
+fn vm_const() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Flags of an access to VM state that wasm code or builtins may change.
+fn vm_mutable() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// The Cranelift trap code of a waot trap kind.
+pub(crate) fn trap_code(kind: TrapKind) -> TrapCode {
+    TrapCode::unwrap_user(kind as u8)
+}
+
+/// Flags of a linear-memory access of `access_bytes` bytes: little-endian,
+/// possibly unaligned, trapping (via the guard region) with the sized
+/// out-of-bounds code.
+pub(crate) fn heap_flags(access_bytes: u32) -> MemFlagsData {
+    let code = TrapCode::unwrap_user(waot_abi::trap::memory_oob_code(access_bytes));
+    MemFlagsData::new()
+        .with_endianness(ir::Endianness::Little)
+        .with_trap_code(Some(code))
+}
+
+/// Sets `func.stack_limit` to `vmctx->store->stack_limit`, so the prologue
+/// of `func` traps with "call stack exhausted" below it.
+pub(crate) fn set_stack_limit(func: &mut ir::Function) {
+    let flags = func
+        .dfg
+        .mem_flags
+        .insert_unchecked(MemFlagsData::trusted().with_readonly());
+    let vmctx = func.create_global_value(GlobalValueData::VMContext);
+    let store = func.create_global_value(GlobalValueData::Load {
+        base: vmctx,
+        offset: (VMCTX_STORE as i32).into(),
+        global_type: POINTER_TYPE,
+        flags,
+    });
+    let limit = func.create_global_value(GlobalValueData::Load {
+        base: store,
+        offset: (STORE_STACK_LIMIT as i32).into(),
+        global_type: POINTER_TYPE,
+        flags,
+    });
+    func.stack_limit = Some(limit);
+}
+
+/// Where a global lives.
+pub(crate) struct GlobalAddr {
+    /// Base pointer.
+    pub base: ir::Value,
+    /// Offset from `base`.
+    pub offset: i32,
+    /// The value's Cranelift type.
+    pub ty: ir::Type,
+    /// Whether the global is immutable.
+    pub constant: bool,
+}
+
+/// Module knowledge and per-function caches of imported signatures and
+/// callees.
+pub(crate) struct FuncEnv<'m> {
+    /// The module being compiled.
+    pub info: &'m ModuleInfo<'m>,
+    /// The function's own VM context (its first parameter).
+    pub vmctx: ir::Value,
+    call_conv: CallConv,
+    wasm_sigs: HashMap<u32, SigRef>,
+    direct_callees: HashMap<u32, FuncRef>,
+    builtin_sigs: [Option<SigRef>; Builtin::COUNT],
+}
+
+impl<'m> FuncEnv<'m> {
+    /// An environment for one function of `info` whose VM context is `vmctx`.
+    pub fn new(info: &'m ModuleInfo<'m>, isa: &dyn TargetIsa, vmctx: ir::Value) -> Self {
+        FuncEnv {
+            info,
+            vmctx,
+            call_conv: isa.default_call_conv(),
+            wasm_sigs: HashMap::new(),
+            direct_callees: HashMap::new(),
+            builtin_sigs: [None; Builtin::COUNT],
+        }
+    }
+
+    /// Loads a pointer-sized VM context field that never changes.
+    fn load_vm_const(&self, b: &mut FunctionBuilder<'_>, offset: u32) -> ir::Value {
+        b.ins()
+            .load(POINTER_TYPE, vm_const(), self.vmctx, offset as i32)
+    }
+
+    // ---- memories -------------------------------------------------------
+
+    /// Fails unless memory `mem` is a 32-bit memory.
+    pub fn check_memory32(&self, mem: u32, offset: u64) -> Result<()> {
+        if self.info.memories[mem as usize].memory64 {
+            return Err(unsupported("memory64", offset));
+        }
+        Ok(())
+    }
+
+    /// The base address of memory `mem` (it never moves).
+    pub fn memory_base(&self, b: &mut FunctionBuilder<'_>, mem: u32) -> ir::Value {
+        self.load_vm_const(b, self.info.offsets.memory_base(mem))
+    }
+
+    /// The current size of memory `mem` in pages, as an `i32`.
+    pub fn memory_size(&self, b: &mut FunctionBuilder<'_>, mem: u32) -> ir::Value {
+        let def = self.load_vm_const(b, self.info.offsets.memory_def(mem));
+        let len = b
+            .ins()
+            .load(types::I64, vm_mutable(), def, MEMORY_DEF_LENGTH as i32);
+        let pages = b.ins().ushr_imm_u(len, 16);
+        b.ins().ireduce(types::I32, pages)
+    }
+
+    // ---- globals --------------------------------------------------------
+
+    /// Where global `index` is stored.
+    pub fn global_addr(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        index: u32,
+        offset: u64,
+    ) -> Result<GlobalAddr> {
+        let gty = self.info.globals[index as usize];
+        if gty.ty == ValType::V128 {
+            return Err(unsupported("v128 globals", offset));
+        }
+        let ty = abi::clif_type(gty.ty);
+        let constant = !gty.mutable;
+        let imported = self.info.num_imported_globals;
+        Ok(if index < imported {
+            let base = self.load_vm_const(b, self.info.offsets.imported_global(index));
+            GlobalAddr {
+                base,
+                offset: 0,
+                ty,
+                constant,
+            }
+        } else {
+            GlobalAddr {
+                base: self.vmctx,
+                offset: self.info.offsets.defined_global(index - imported) as i32,
+                ty,
+                constant,
+            }
+        })
+    }
+
+    /// Reads global `index`.
+    pub fn global_get(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        index: u32,
+        offset: u64,
+    ) -> Result<ir::Value> {
+        let g = self.global_addr(b, index, offset)?;
+        let flags = if g.constant { vm_const() } else { vm_mutable() };
+        Ok(b.ins().load(g.ty, flags, g.base, g.offset))
+    }
+
+    /// Writes `value` to (mutable) global `index`.
+    pub fn global_set(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        index: u32,
+        value: ir::Value,
+        offset: u64,
+    ) -> Result<()> {
+        let g = self.global_addr(b, index, offset)?;
+        b.ins().store(vm_mutable(), value, g.base, g.offset);
+        Ok(())
+    }
+
+    // ---- tables ---------------------------------------------------------
+
+    /// Fails unless table `table` is indexed by `i32`.
+    pub fn check_table32(&self, table: u32, offset: u64) -> Result<()> {
+        if self.info.tables[table as usize].table64 {
+            return Err(unsupported("table64", offset));
+        }
+        Ok(())
+    }
+
+    /// The `VmTableDef` pointer of table `table`.
+    fn table_def(&self, b: &mut FunctionBuilder<'_>, table: u32) -> ir::Value {
+        self.load_vm_const(b, self.info.offsets.table_def(table))
+    }
+
+    /// The current number of elements of table `table`, as an `i64`.
+    pub fn table_len(&self, b: &mut FunctionBuilder<'_>, table: u32) -> ir::Value {
+        let def = self.table_def(b, table);
+        b.ins()
+            .load(types::I64, vm_mutable(), def, TABLE_DEF_LENGTH as i32)
+    }
+
+    /// The address of element `index` (an `i32`) of table `table`, after
+    /// trapping with `oob` when it is out of bounds.
+    pub fn table_elem_addr(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        table: u32,
+        index: ir::Value,
+        oob: TrapKind,
+    ) -> ir::Value {
+        let def = self.table_def(b, table);
+        let len = b
+            .ins()
+            .load(types::I64, vm_mutable(), def, TABLE_DEF_LENGTH as i32);
+        let index = b.ins().uextend(types::I64, index);
+        let out_of_bounds =
+            b.ins()
+                .icmp(ir::condcodes::IntCC::UnsignedGreaterThanOrEqual, index, len);
+        b.ins().trapnz(out_of_bounds, trap_code(oob));
+        let base = b
+            .ins()
+            .load(POINTER_TYPE, vm_mutable(), def, TABLE_DEF_BASE as i32);
+        let byte_offset = b.ins().imul_imm_u(index, i64::from(TABLE_ELEMENT_SIZE));
+        b.ins().iadd(base, byte_offset)
+    }
+
+    /// Reads element `index` of table `table` (trapping when out of bounds).
+    pub fn table_get(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        table: u32,
+        index: ir::Value,
+    ) -> ir::Value {
+        let addr = self.table_elem_addr(b, table, index, TrapKind::TableOutOfBounds);
+        b.ins().load(POINTER_TYPE, vm_mutable(), addr, 0)
+    }
+
+    /// Writes element `index` of table `table` (trapping when out of bounds).
+    pub fn table_set(
+        &self,
+        b: &mut FunctionBuilder<'_>,
+        table: u32,
+        index: ir::Value,
+        value: ir::Value,
+    ) {
+        let addr = self.table_elem_addr(b, table, index, TrapKind::TableOutOfBounds);
+        b.ins().store(vm_mutable(), value, addr, 0);
+    }
+
+    // ---- functions ------------------------------------------------------
+
+    /// The imported signature of type `type_index` (native ABI).
+    pub fn wasm_sig(&mut self, b: &mut FunctionBuilder<'_>, type_index: u32) -> SigRef {
+        let info = self.info;
+        *self.wasm_sigs.entry(type_index).or_insert_with(|| {
+            b.import_signature(abi::wasm_signature(&info.meta.types[type_index as usize]))
+        })
+    }
+
+    /// A `VmFuncRef` pointer for function `func_index`: an import's is in the
+    /// VM context, a defined function's is inside the VM context.
+    pub fn func_ref(&self, b: &mut FunctionBuilder<'_>, func_index: u32) -> ir::Value {
+        let imported = self.info.num_imported_funcs;
+        if func_index < imported {
+            self.load_vm_const(b, self.info.offsets.imported_func(func_index))
+        } else {
+            let off = self.info.offsets.func_ref(func_index - imported);
+            b.ins().iadd_imm_u(self.vmctx, i64::from(off))
+        }
+    }
+
+    /// Calls function `func_index` with the wasm arguments `args`.
+    pub fn call(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        func_index: u32,
+        args: &[ir::Value],
+    ) -> ir::Inst {
+        let imported = self.info.num_imported_funcs;
+        let type_index = self.info.meta.funcs[func_index as usize];
+        if func_index < imported {
+            let p = self.func_ref(b, func_index);
+            return self.call_func_ref(b, type_index, p, args);
+        }
+        let defined = func_index - imported;
+        let sig = self.wasm_sig(b, type_index);
+        let callee = *self.direct_callees.entry(defined).or_insert_with(|| {
+            let name = b
+                .func
+                .declare_imported_user_function(abi::defined_func_name(defined));
+            b.import_function(ExtFuncData {
+                name: ExternalName::user(name),
+                signature: sig,
+                colocated: true,
+                patchable: false,
+            })
+        });
+        let mut call_args = Vec::with_capacity(args.len() + 2);
+        call_args.extend([self.vmctx, self.vmctx]);
+        call_args.extend_from_slice(args);
+        b.ins().call(callee, &call_args)
+    }
+
+    /// Calls through the (non-null) `VmFuncRef` pointer `p`, whose function
+    /// has type `type_index`.
+    pub fn call_func_ref(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        type_index: u32,
+        p: ir::Value,
+        args: &[ir::Value],
+    ) -> ir::Inst {
+        let sig = self.wasm_sig(b, type_index);
+        let flags = MemFlagsData::trusted().with_readonly();
+        let native = b
+            .ins()
+            .load(POINTER_TYPE, flags, p, FUNCREF_NATIVE_FN as i32);
+        let callee_vmctx = b.ins().load(POINTER_TYPE, flags, p, FUNCREF_VMCTX as i32);
+        let mut call_args = Vec::with_capacity(args.len() + 2);
+        call_args.extend([callee_vmctx, self.vmctx]);
+        call_args.extend_from_slice(args);
+        b.ins().call_indirect(sig, native, &call_args)
+    }
+
+    /// The `VmFuncRef` pointer for `call_indirect`: element `index` of table
+    /// `table`, after the checks the spec requires (in bounds, not null,
+    /// signature equal to type `type_index`).
+    pub fn indirect_callee(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        table: u32,
+        index: ir::Value,
+        type_index: u32,
+    ) -> ir::Value {
+        let addr = self.table_elem_addr(b, table, index, TrapKind::UndefinedElement);
+        let p = b.ins().load(POINTER_TYPE, vm_mutable(), addr, 0);
+        b.ins().trapz(p, trap_code(TrapKind::UninitializedElement));
+        let actual = b.ins().load(
+            types::I32,
+            MemFlagsData::trusted().with_readonly(),
+            p,
+            FUNCREF_TYPE_ID as i32,
+        );
+        let expected = b.ins().load(
+            types::I32,
+            vm_const(),
+            self.vmctx,
+            self.info.offsets.type_id(type_index) as i32,
+        );
+        let mismatch = b
+            .ins()
+            .icmp(ir::condcodes::IntCC::NotEqual, actual, expected);
+        b.ins()
+            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        p
+    }
+
+    // ---- builtins -------------------------------------------------------
+
+    /// Calls `builtin` with `args` (after the VM context), trapping when it
+    /// reports failure; returns its result, if it has one.
+    pub fn call_builtin(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        builtin: Builtin,
+        args: &[ir::Value],
+    ) -> Option<ir::Value> {
+        let call_conv = self.call_conv;
+        let sig = *self.builtin_sigs[builtin as usize]
+            .get_or_insert_with(|| b.import_signature(abi::builtin_signature(builtin, call_conv)));
+        let table = self.load_vm_const(b, VMCTX_BUILTINS);
+        let fnptr = b.ins().load(
+            POINTER_TYPE,
+            vm_const(),
+            table,
+            builtin.table_offset() as i32,
+        );
+        let mut call_args = Vec::with_capacity(args.len() + 1);
+        call_args.push(self.vmctx);
+        call_args.extend_from_slice(args);
+        let inst = b.ins().call_indirect(sig, fnptr, &call_args);
+        let result = b.inst_results(inst).first().copied();
+        if let Some(kind) = builtin.trap() {
+            let status = result.expect("builtins that trap return a status");
+            b.ins().trapnz(status, trap_code(kind));
+            return None;
+        }
+        result
+    }
+}

@@ -1,0 +1,132 @@
+//! The wasm operand stack and control stack of one translation.
+//!
+//! Operands are SSA values; a control frame remembers where its block's
+//! operands start and which Cranelift blocks a branch to it targets (spec
+//! section 3.3.5 "Control Instructions": a branch to a `loop` goes to its
+//! start with the loop's parameters, a branch to any other block goes to its
+//! end with the block's results).
+
+use cranelift_codegen::ir::{self, BlockArg};
+
+use super::FuncCx;
+
+/// What kind of block a control frame is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FrameKind {
+    /// `block`, or the function body itself (`control[0]`).
+    Block,
+    /// `loop`; branches go to `header`, which takes the loop's parameters.
+    Loop {
+        /// The loop's first block.
+        header: ir::Block,
+    },
+    /// `if`; `else_block` takes the block's parameters and runs the `else`
+    /// arm, or passes them straight to the end when there is none.
+    If {
+        /// Where the condition goes when it is zero.
+        else_block: ir::Block,
+        /// Whether the `else` operator was seen.
+        has_else: bool,
+    },
+}
+
+/// One entry of the control stack.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ControlFrame {
+    /// Block, loop or if.
+    pub kind: FrameKind,
+    /// The block after `end`; its parameters are the block's results.
+    pub dest: ir::Block,
+    /// Number of block parameters.
+    pub num_params: usize,
+    /// Number of block results.
+    pub num_results: usize,
+    /// Operand stack height below the block's parameters.
+    pub stack_base: usize,
+    /// Whether anything jumps to `dest` (so the code after `end` is reachable).
+    pub exit_reached: bool,
+}
+
+impl FuncCx<'_, '_> {
+    /// Pushes an operand.
+    pub fn push(&mut self, v: ir::Value) {
+        self.values.push(v);
+    }
+
+    /// Pushes several operands.
+    pub fn push_all(&mut self, vs: &[ir::Value]) {
+        self.values.extend_from_slice(vs);
+    }
+
+    /// Pops an operand (validation guarantees there is one).
+    pub fn pop(&mut self) -> ir::Value {
+        self.values
+            .pop()
+            .expect("validated: operand stack underflow")
+    }
+
+    /// Pops two operands, returning them in push order.
+    pub fn pop2(&mut self) -> (ir::Value, ir::Value) {
+        let y = self.pop();
+        let x = self.pop();
+        (x, y)
+    }
+
+    /// Pops three operands, returning them in push order.
+    pub fn pop3(&mut self) -> (ir::Value, ir::Value, ir::Value) {
+        let z = self.pop();
+        let (x, y) = self.pop2();
+        (x, y, z)
+    }
+
+    /// The top `n` operands, in push order.
+    pub fn peekn(&self, n: usize) -> &[ir::Value] {
+        &self.values[self.values.len() - n..]
+    }
+
+    /// Pops the top `n` operands, returning them in push order.
+    pub fn popn(&mut self, n: usize) -> Vec<ir::Value> {
+        let at = self.values.len() - n;
+        self.values.split_off(at)
+    }
+
+    /// The top `n` operands as branch arguments.
+    pub fn branch_args(&self, n: usize) -> Vec<BlockArg> {
+        self.peekn(n).iter().map(|v| BlockArg::Value(*v)).collect()
+    }
+
+    /// The frame `depth` levels out from the innermost one.
+    pub fn frame(&mut self, depth: u32) -> &mut ControlFrame {
+        let i = self.control.len() - 1 - depth as usize;
+        &mut self.control[i]
+    }
+
+    /// Where a branch to label `depth` goes and how many operands it takes;
+    /// records that a non-loop block's end is reachable.
+    pub fn branch_target(&mut self, depth: u32) -> (ir::Block, usize) {
+        let frame = self.frame(depth);
+        match frame.kind {
+            FrameKind::Loop { header } => (header, frame.num_params),
+            _ => {
+                frame.exit_reached = true;
+                (frame.dest, frame.num_results)
+            }
+        }
+    }
+
+    /// Pushes the frame of the function body: a block whose end returns.
+    pub fn push_function_frame(&mut self, results: &[ir::Type]) {
+        let dest = self.b.create_block();
+        for ty in results {
+            self.b.append_block_param(dest, *ty);
+        }
+        self.control.push(ControlFrame {
+            kind: FrameKind::Block,
+            dest,
+            num_params: 0,
+            num_results: results.len(),
+            stack_base: 0,
+            exit_reached: false,
+        });
+    }
+}

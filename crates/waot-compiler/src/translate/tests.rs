@@ -1,0 +1,451 @@
+//! Translator tests: every operator family is translated, verified and
+//! compiled for x86_64 (with and without SSE4.1-class extensions) and
+//! aarch64, so both IR mistakes and lowering gaps show up.
+
+use cranelift_codegen::isa::{self, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_control::ControlPlane;
+use wasmparser::WasmFeatures;
+
+use super::FuncTranslator;
+use crate::error::CompileError;
+use crate::module::{self, ModuleInfo};
+
+fn isa(triple: &str, extensions: &[&str]) -> OwnedTargetIsa {
+    let mut flags = settings::builder();
+    flags.set("opt_level", "speed").unwrap();
+    flags.enable("enable_verifier").unwrap();
+    flags.enable("enable_multi_ret_implicit_sret").unwrap();
+    flags.enable("preserve_frame_pointers").unwrap();
+    flags.enable("is_pic").unwrap();
+    let mut builder = isa::lookup_by_name(triple).unwrap();
+    for ext in extensions {
+        builder.enable(ext).unwrap();
+    }
+    builder.finish(settings::Flags::new(flags)).unwrap()
+}
+
+fn isas() -> Vec<OwnedTargetIsa> {
+    vec![
+        isa(
+            "x86_64-unknown-linux-gnu",
+            &[
+                "has_sse3",
+                "has_ssse3",
+                "has_sse41",
+                "has_sse42",
+                "has_popcnt",
+                "has_lzcnt",
+                "has_bmi1",
+            ],
+        ),
+        isa("x86_64-unknown-linux-gnu", &[]),
+        isa("aarch64-unknown-linux-gnu", &[]),
+    ]
+}
+
+/// Translates, verifies and compiles every function of `info`; returns the
+/// CLIF text of each (for the first ISA).
+fn compile_all(info: &ModuleInfo<'_>) -> Result<Vec<String>, String> {
+    let mut translator = FuncTranslator::new();
+    let mut clif = Vec::new();
+    for (n, isa) in isas().iter().enumerate() {
+        for i in 0..info.num_defined_funcs() {
+            let func = translator
+                .translate(info, i, &**isa)
+                .map_err(|e| format!("function {i}: {e}"))?;
+            if n == 0 {
+                clif.push(func.display().to_string());
+            }
+            cranelift_codegen::verify_function(&func, &**isa)
+                .map_err(|e| format!("function {i}: verifier: {e}\n{}", func.display()))?;
+            let text = func.display().to_string();
+            let mut ctx = Context::for_function(func);
+            if let Err(e) = ctx.compile(&**isa, &mut ControlPlane::default()) {
+                return Err(format!(
+                    "function {i} on {}: {:?}\n{text}",
+                    isa.triple(),
+                    e.inner
+                ));
+            }
+        }
+    }
+    Ok(clif)
+}
+
+fn check(wat: &str) -> Vec<String> {
+    check_with(wat, WasmFeatures::WASM2)
+}
+
+fn check_with(wat: &str, features: WasmFeatures) -> Vec<String> {
+    let wasm = wat::parse_str(wat).unwrap();
+    let info = module::parse(&wasm, features).unwrap();
+    compile_all(&info).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn integer_operators() {
+    check(
+        r#"(module
+        (func (param i32 i32) (result i32)
+          local.get 0 local.get 1 i32.add local.get 1 i32.sub local.get 0 i32.mul
+          local.get 1 i32.div_s local.get 1 i32.div_u local.get 1 i32.rem_s local.get 1 i32.rem_u
+          local.get 1 i32.and local.get 1 i32.or local.get 1 i32.xor local.get 1 i32.shl
+          local.get 1 i32.shr_s local.get 1 i32.shr_u local.get 1 i32.rotl local.get 1 i32.rotr
+          i32.clz i32.ctz i32.popcnt i32.eqz i32.const -1 i32.eq
+          i32.const 0x80000000 i32.ne local.get 0 i32.lt_s local.get 0 i32.lt_u local.get 0 i32.gt_s
+          local.get 0 i32.gt_u local.get 0 i32.le_s local.get 0 i32.le_u local.get 0 i32.ge_s
+          local.get 0 i32.ge_u i32.extend8_s i32.extend16_s)
+        (func (param i64 i64) (result i64)
+          local.get 0 local.get 1 i64.add local.get 1 i64.sub local.get 0 i64.mul
+          local.get 1 i64.div_s local.get 1 i64.div_u local.get 1 i64.rem_s local.get 1 i64.rem_u
+          local.get 1 i64.and local.get 1 i64.or local.get 1 i64.xor local.get 1 i64.shl
+          local.get 1 i64.shr_s local.get 1 i64.shr_u local.get 1 i64.rotl local.get 1 i64.rotr
+          i64.clz i64.ctz i64.popcnt i64.eqz i64.extend_i32_u i64.const -1 i64.eq i64.extend_i32_s
+          local.get 0 i64.lt_s i64.extend_i32_u local.get 0 i64.ge_u i64.extend_i32_u
+          i64.extend8_s i64.extend16_s i64.extend32_s i32.wrap_i64 i64.extend_i32_s)
+        (func (param i32) (result i32) local.get 0 i32.const 7 i32.rem_s local.get 0 i32.const -1 i32.div_s i32.add))"#,
+    );
+}
+
+#[test]
+fn float_operators_and_conversions() {
+    check(
+        r#"(module
+        (func (param f32 f32) (result f32)
+          local.get 0 local.get 1 f32.add local.get 1 f32.sub local.get 1 f32.mul local.get 1 f32.div
+          local.get 1 f32.min local.get 1 f32.max local.get 1 f32.copysign f32.abs f32.neg f32.ceil
+          f32.floor f32.trunc f32.nearest f32.sqrt f32.const -0x1.8p3 f32.add)
+        (func (param f64 f64) (result f64)
+          local.get 0 local.get 1 f64.add local.get 1 f64.sub local.get 1 f64.mul local.get 1 f64.div
+          local.get 1 f64.min local.get 1 f64.max local.get 1 f64.copysign f64.abs f64.neg f64.ceil
+          f64.floor f64.trunc f64.nearest f64.sqrt f64.const nan f64.add)
+        (func (param f32 f64) (result i32)
+          local.get 0 local.get 0 f32.eq local.get 0 local.get 0 f32.ne i32.add
+          local.get 0 local.get 0 f32.lt i32.add local.get 0 local.get 0 f32.gt i32.add
+          local.get 0 local.get 0 f32.le i32.add local.get 0 local.get 0 f32.ge i32.add
+          local.get 1 local.get 1 f64.eq i32.add local.get 1 local.get 1 f64.ne i32.add
+          local.get 1 local.get 1 f64.lt i32.add local.get 1 local.get 1 f64.ge i32.add)
+        (func (param f32 f64) (result i64)
+          local.get 0 i32.trunc_f32_s local.get 0 i32.trunc_f32_u i32.add
+          local.get 1 i32.trunc_f64_s i32.add local.get 1 i32.trunc_f64_u i32.add
+          local.get 0 i32.trunc_sat_f32_s i32.add local.get 0 i32.trunc_sat_f32_u i32.add
+          local.get 1 i32.trunc_sat_f64_s i32.add local.get 1 i32.trunc_sat_f64_u i32.add
+          i64.extend_i32_u
+          local.get 0 i64.trunc_f32_s i64.add local.get 0 i64.trunc_f32_u i64.add
+          local.get 1 i64.trunc_f64_s i64.add local.get 1 i64.trunc_f64_u i64.add
+          local.get 0 i64.trunc_sat_f32_s i64.add local.get 0 i64.trunc_sat_f32_u i64.add
+          local.get 1 i64.trunc_sat_f64_s i64.add local.get 1 i64.trunc_sat_f64_u i64.add)
+        (func (param i32 i64) (result f64)
+          local.get 0 f32.convert_i32_s local.get 0 f32.convert_i32_u f32.add
+          local.get 1 f32.convert_i64_s f32.add local.get 1 f32.convert_i64_u f32.add
+          f64.promote_f32 local.get 0 f64.convert_i32_s f64.add local.get 0 f64.convert_i32_u f64.add
+          local.get 1 f64.convert_i64_s f64.add local.get 1 f64.convert_i64_u f64.add
+          f32.demote_f64 i32.reinterpret_f32 f32.reinterpret_i32 f64.promote_f32
+          i64.reinterpret_f64 f64.reinterpret_i64))"#,
+    );
+}
+
+#[test]
+fn control_flow() {
+    check(
+        r#"(module
+        (type $t (func (param i32 i32) (result i32 i32)))
+        (func (param i32) (result i32)
+          (block $b
+            (loop $l
+              local.get 0 i32.eqz br_if $b
+              local.get 0 i32.const 1 i32.sub local.set 0
+              br $l))
+          i32.const 0)
+        (func (param i32) (result i32)
+          (if (result i32) (local.get 0) (then i32.const 1) (else i32.const 2)))
+        (func (param i32)
+          (if (local.get 0) (then nop)))
+        (func (param i32) (result i32)
+          (block (block (block (br_table 0 1 2 (local.get 0))) (return (i32.const 10))) (return (i32.const 11)))
+          i32.const 12)
+        (func (param i32) (result i32)
+          (block (result i32) (br_table 0 0 (i32.const 5) (local.get 0))))
+        (func (param i32 i32) (result i32 i32)
+          local.get 0 local.get 1
+          (block (type $t) i32.add i32.const 1)
+          (loop (type $t) (br_if 0 (local.get 0)) )
+          (if (type $t) (local.get 0) (then) (else i32.sub i32.const 2)))
+        (func (param i32) (result i32)
+          (if (type $t) (i32.const 1) (i32.const 2) (local.get 0) (then))
+          drop)
+        (func (result i32)
+          unreachable i32.add drop (block (result i32) i32.const 1 br 0 i32.const 2) drop
+          (if (i32.const 1) (then unreachable) (else (return (i32.const 3)))) i32.const 0)
+        (func (result i32)
+          (block (result i32) (i32.const 1) (br 0) (if (then) (else)) (loop) (i32.const 2)))
+        (func (param i32) (result i32)
+          (if (result i32) (local.get 0) (then (return (i32.const 1))) (else (unreachable))))
+        (func (param i32) (result i32)
+          (block (result i32) (loop (result i32) (br 1 (i32.const 3)))))
+        (func (result f32 i64) f32.const 1 i64.const 2 return)
+        (func (param i32 f64) (result f64)
+          (local i64 f32 externref funcref)
+          local.get 1 local.get 1 local.get 0 select
+          f64.const 0 local.get 0 select (result f64)
+          local.get 2 drop local.get 3 drop
+          local.get 4 local.get 4 local.get 0 select (result externref) drop
+          local.tee 1))"#,
+    );
+}
+
+#[test]
+fn memory_operators() {
+    let clif = check_with(
+        r#"(module
+        (memory 1)
+        (memory $m2 0 10)
+        (data $d "hello")
+        (func (param i32) (result i64)
+          local.get 0 i32.load local.get 0 i32.load8_s i32.add local.get 0 i32.load8_u i32.add
+          local.get 0 i32.load16_s offset=4294967295 i32.add local.get 0 i32.load16_u i32.add
+          i64.extend_i32_u local.get 0 i64.load offset=2147483647 i64.add
+          local.get 0 i64.load8_s i64.add local.get 0 i64.load8_u i64.add local.get 0 i64.load16_s i64.add
+          local.get 0 i64.load16_u i64.add local.get 0 i64.load32_s i64.add local.get 0 i64.load32_u $m2 i64.add
+          local.get 0 f32.load i64.trunc_sat_f32_s i64.add local.get 0 f64.load i64.trunc_sat_f64_s i64.add)
+        (func (param i32 i64 f32 f64)
+          local.get 0 local.get 0 i32.store local.get 0 local.get 1 i64.store offset=2147483648
+          local.get 0 local.get 2 f32.store local.get 0 local.get 3 f64.store $m2
+          local.get 0 local.get 0 i32.store8 local.get 0 local.get 0 i32.store16
+          local.get 0 local.get 1 i64.store8 local.get 0 local.get 1 i64.store16 local.get 0 local.get 1 i64.store32)
+        (func (param i32) (result i32)
+          memory.size (memory.grow $m2 (local.get 0)) i32.add
+          (memory.fill (local.get 0) (i32.const 0xff) (i32.const 10))
+          (memory.copy (local.get 0) (i32.const 0) (i32.const 10))
+          (memory.copy $m2 0 (local.get 0) (i32.const 0) (i32.const 10))
+          (memory.init $d (local.get 0) (i32.const 0) (i32.const 5))
+          data.drop $d))"#,
+        WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY,
+    );
+    assert!(
+        clif[0].contains("user34"),
+        "4-byte accesses trap with code 34:\n{}",
+        clif[0]
+    );
+    assert!(
+        clif[0].contains("user32"),
+        "1-byte accesses trap with code 32:\n{}",
+        clif[0]
+    );
+}
+
+#[test]
+fn tables_references_and_calls() {
+    let clif = check(
+        r#"(module
+        (type $ii (func (param i32) (result i32)))
+        (import "env" "f" (func $f (param i32) (result i32)))
+        (import "env" "g" (global $g (mut i64)))
+        (import "env" "t" (table 1 funcref))
+        (global $h (mut f32) (f32.const 0))
+        (global $k i32 (i32.const 3))
+        (table $t2 4 externref)
+        (elem $e func $f $id)
+        (elem declare func $id)
+        (func $id (param i32) (result i32) local.get 0)
+        (func (param i32) (result i32)
+          (call $f (local.get 0)) (call $id) (call_indirect (type $ii) (i32.const 0))
+          (call_indirect 0 (type $ii) (local.get 0)))
+        (func (param i32 externref) (result i32)
+          (table.set $t2 (local.get 0) (local.get 1))
+          (table.get $t2 (local.get 0)) ref.is_null
+          (table.set 0 (i32.const 0) (ref.func $id))
+          (table.set 0 (i32.const 0) (ref.func $f))
+          (table.set 0 (i32.const 0) (ref.null func))
+          table.size $t2 i32.add
+          (table.grow $t2 (ref.null extern) (i32.const 2)) i32.add
+          (table.fill $t2 (i32.const 0) (local.get 1) (i32.const 1))
+          (table.copy 0 0 (i32.const 0) (i32.const 0) (i32.const 1))
+          (table.init 0 $e (i32.const 0) (i32.const 0) (i32.const 1))
+          (elem.drop $e)
+          global.get $g i32.wrap_i64 i32.add global.get $k i32.add
+          (global.set $g (i64.const 5))
+          (global.set $h (f32.const 1.5))))"#,
+    );
+    let indirect = &clif[1];
+    for code in ["user7", "user8", "user9", "call_indirect"] {
+        assert!(indirect.contains(code), "missing {code}:\n{indirect}");
+    }
+    assert!(
+        clif[2].contains("user6"),
+        "table accesses are bounds-checked:\n{}",
+        clif[2]
+    );
+}
+
+#[test]
+fn translator_can_move_to_worker_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<FuncTranslator>();
+}
+
+#[test]
+fn stack_limit_is_set() {
+    let wasm = wat::parse_str("(module (func))").unwrap();
+    let info = module::parse(&wasm, WasmFeatures::WASM2).unwrap();
+    let isa = &isas()[0];
+    let func = FuncTranslator::new().translate(&info, 0, &**isa).unwrap();
+    assert!(func.stack_limit.is_some());
+    assert_eq!(func.name.to_string(), "u0:0");
+}
+
+#[test]
+fn simd_is_unsupported() {
+    let wasm = wat::parse_str(
+        "(module (func (result i32) i32.const 0 i32.const 1 i32.add drop v128.const i64x2 0 0 i32x4.extract_lane 0))",
+    )
+    .unwrap();
+    let info = module::parse(&wasm, WasmFeatures::WASM2).unwrap();
+    let err = FuncTranslator::new()
+        .translate(&info, 0, &*isas()[0])
+        .unwrap_err();
+    match err {
+        CompileError::Unsupported { feature, offset } => {
+            assert_eq!(feature, "V128Const");
+            assert!(offset > 0);
+        }
+        other => panic!("expected unsupported, got {other}"),
+    }
+    let wasm = wat::parse_str("(module (func (param v128)))").unwrap();
+    let info = module::parse(&wasm, WasmFeatures::WASM2).unwrap();
+    assert!(matches!(
+        FuncTranslator::new().translate(&info, 0, &*isas()[0]),
+        Err(CompileError::Unsupported { .. })
+    ));
+}
+
+/// The text of every `(module ...)` form in a `.wast` script, at any depth
+/// (modules inside `assert_invalid` and the like fail to validate and are
+/// skipped by the caller).
+fn modules_in_wast(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let (mut modules, mut i) = (Vec::new(), 0);
+    let mut stack: Vec<usize> = Vec::new();
+    let mut module_at: Option<(usize, usize)> = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b';' if bytes.get(i + 1) == Some(&b';') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' if bytes.get(i + 1) == Some(&b';') => {
+                let mut depth = 0;
+                while i < bytes.len() {
+                    if bytes[i..].starts_with(b"(;") {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i..].starts_with(b";)") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' => {
+                let rest = &text[i + 1..];
+                let is_module = rest.starts_with("module")
+                    && rest[6..].starts_with(|c: char| c.is_whitespace() || c == ')');
+                if is_module && module_at.is_none() {
+                    module_at = Some((i, stack.len()));
+                }
+                stack.push(i);
+            }
+            b')' => {
+                stack.pop();
+                if let Some((start, depth)) = module_at {
+                    if stack.len() == depth {
+                        modules.push(&text[start..=i]);
+                        module_at = None;
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    modules
+}
+
+/// Translates and compiles every valid module of the spec test suite
+/// (`WAOT_SPEC_DIR`, default `../../../shared/spec-tests/2.0` from this
+/// crate, and its `simd/` directory, where only "unsupported" may fail).
+#[test]
+#[ignore = "needs the spec test files; slow"]
+fn spec_suite_translates() {
+    use std::path::PathBuf;
+    let dir = std::env::var_os("WAOT_SPEC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec-tests/2.0")
+        });
+    let mut wasts = Vec::new();
+    for d in [dir.clone(), dir.join("simd")] {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        wasts.extend(
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "wast")),
+        );
+    }
+    wasts.sort();
+    assert!(!wasts.is_empty(), "no .wast files in {}", dir.display());
+    let (mut modules, mut funcs, mut unsupported) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for wast in &wasts {
+        let text = std::fs::read_to_string(wast).unwrap();
+        for (n, wat) in modules_in_wast(&text).into_iter().enumerate() {
+            let Ok(wasm) = wat::parse_str(wat) else {
+                continue;
+            };
+            let Ok(info) = module::parse(&wasm, WasmFeatures::WASM2) else {
+                continue;
+            };
+            modules += 1;
+            funcs += info.num_defined_funcs();
+            match compile_all(&info) {
+                Ok(_) => {}
+                Err(e) if e.contains("unsupported") && wast.parent() != Some(dir.as_path()) => {
+                    unsupported += 1
+                }
+                Err(e) => failures.push(format!("{} module {n}: {e}", wast.display())),
+            }
+        }
+    }
+    eprintln!("{modules} modules, {funcs} functions, {unsupported} modules unsupported");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+#[ignore = "prints CLIF for eyeballing"]
+fn print_clif() {
+    let wat = std::env::var("WAOT_WAT").unwrap_or_else(|_| "(module (func))".into());
+    for f in check_with(&wat, WasmFeatures::all()) {
+        println!("{f}");
+    }
+}

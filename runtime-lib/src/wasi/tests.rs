@@ -1,0 +1,174 @@
+//! WASI tests: guest-memory checks and the functions against a mock
+//! instance's memory.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use waot_abi::meta::{Export, ExportKind, MemoryType, ModuleMeta};
+
+use super::*;
+use crate::testutil::mock_module;
+
+#[test]
+fn guest_memory_bounds() {
+    let mut bytes = vec![0u8; 16];
+    let mut mem = GuestMemory::new(&mut bytes);
+    assert_eq!(mem.slice(12, 4).map(<[u8]>::len), Ok(4));
+    assert_eq!(mem.slice(13, 4), Err(Errno::Fault));
+    assert_eq!(mem.slice(u32::MAX, 2), Err(Errno::Fault));
+    assert_eq!(mem.write_u64(9, 1), Err(Errno::Fault));
+    mem.write_u32(0, 8).unwrap();
+    mem.write_u32(4, 3).unwrap();
+    assert_eq!(mem.iovecs(0, 1), Ok(vec![(8, 3)]));
+    assert_eq!(mem.iovecs(0, 3), Err(Errno::Fault));
+    assert_eq!(mem.iovecs(0, u32::MAX), Err(Errno::Fault));
+}
+
+/// A store with one instance that has a 1-page memory; returns the store
+/// and the instance's VM context (the "caller" of WASI functions).
+fn caller() -> (Store, *mut u8) {
+    let meta = ModuleMeta {
+        memories: vec![MemoryType {
+            min_pages: 1,
+            max_pages: None,
+            memory64: false,
+            shared: false,
+        }],
+        exports: vec![Export {
+            name: "memory".into(),
+            kind: ExportKind::Memory,
+            index: 0,
+        }],
+        ..Default::default()
+    };
+    let module = mock_module(&meta, vec![]);
+    let mut store = Store::new();
+    let inst = store.instantiate(&module, &[]).unwrap();
+    let vmctx = store.instances[inst.0 as usize].vmctx;
+    (store, vmctx)
+}
+
+fn call(name: &str, w: &mut WasiCtx, vmctx: *mut u8, args: &[Val]) -> Result<Errno, Trap> {
+    let (_, _, _, handler) = FUNCS.iter().find(|f| f.0 == name).unwrap();
+    handler(w, &mut HostContext::new(vmctx), &Args(args))
+}
+
+#[test]
+fn args_environ_and_stdio() {
+    let (_store, vmctx) = caller();
+    let mut w = WasiCtx::new(vec![b"prog".to_vec(), b"x".to_vec()], vec![b"A=1".to_vec()]);
+    let i = Val::I32;
+    assert_eq!(
+        call("args_sizes_get", &mut w, vmctx, &[i(0), i(4)]),
+        Ok(Errno::Success)
+    );
+    let mut ctx = HostContext::new(vmctx);
+    let mem = ctx.memory().unwrap();
+    assert_eq!(&mem[0..8], &[2, 0, 0, 0, 7, 0, 0, 0]);
+    assert_eq!(
+        call("args_get", &mut w, vmctx, &[i(16), i(32)]),
+        Ok(Errno::Success)
+    );
+    let mem = ctx.memory().unwrap();
+    assert_eq!(&mem[16..24], &[32, 0, 0, 0, 37, 0, 0, 0]);
+    assert_eq!(&mem[32..39], b"prog\0x\0");
+    assert_eq!(
+        call("environ_get", &mut w, vmctx, &[i(65534), i(64)]),
+        Ok(Errno::Fault)
+    );
+    assert_eq!(
+        call("environ_sizes_get", &mut w, vmctx, &[i(0), i(65535)]),
+        Ok(Errno::Fault)
+    );
+
+    assert_eq!(
+        call("fd_fdstat_get", &mut w, vmctx, &[i(1), i(100)]),
+        Ok(Errno::Success)
+    );
+    assert_eq!(ctx.memory().unwrap()[100], 2, "character device");
+    assert_eq!(
+        call("fd_fdstat_get", &mut w, vmctx, &[i(3), i(100)]),
+        Ok(Errno::Badf)
+    );
+    assert_eq!(
+        call("fd_prestat_get", &mut w, vmctx, &[i(3), i(100)]),
+        Ok(Errno::Badf)
+    );
+    assert_eq!(
+        call("fd_seek", &mut w, vmctx, &[i(1), Val::I64(0), i(0), i(0)]),
+        Ok(Errno::Spipe)
+    );
+    // fd_write of zero bytes to stdout through a valid iovec.
+    let mem = ctx.memory().unwrap();
+    mem[200..208].copy_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        call("fd_write", &mut w, vmctx, &[i(1), i(200), i(1), i(208)]),
+        Ok(Errno::Success)
+    );
+    assert_eq!(
+        call("fd_write", &mut w, vmctx, &[i(1), i(65532), i(1), i(208)]),
+        Ok(Errno::Fault)
+    );
+    assert_eq!(
+        call("fd_write", &mut w, vmctx, &[i(5), i(200), i(1), i(208)]),
+        Ok(Errno::Badf)
+    );
+    assert_eq!(call("fd_close", &mut w, vmctx, &[i(2)]), Ok(Errno::Success));
+    assert_eq!(call("fd_close", &mut w, vmctx, &[i(2)]), Ok(Errno::Badf));
+
+    assert_eq!(
+        call(
+            "clock_time_get",
+            &mut w,
+            vmctx,
+            &[i(1), Val::I64(0), i(300)]
+        ),
+        Ok(Errno::Success)
+    );
+    assert_eq!(
+        call(
+            "clock_time_get",
+            &mut w,
+            vmctx,
+            &[i(9), Val::I64(0), i(300)]
+        ),
+        Ok(Errno::Inval)
+    );
+    assert_eq!(
+        call("random_get", &mut w, vmctx, &[i(400), i(64)]),
+        Ok(Errno::Success)
+    );
+    assert_eq!(
+        call("random_get", &mut w, vmctx, &[i(65535), i(2)]),
+        Ok(Errno::Fault)
+    );
+    let exit = call("proc_exit", &mut w, vmctx, &[i(7)]).unwrap_err();
+    assert_eq!(exit.exit_code(), Some(7));
+    // Without a caller memory: a trap, not a panic.
+    assert!(call("args_get", &mut w, std::ptr::null_mut(), &[i(0), i(0)]).is_err());
+}
+
+#[test]
+fn unknown_wasi_import_is_a_link_error() {
+    use waot_abi::meta::{ExternType, FuncType, Import};
+    let meta = ModuleMeta {
+        types: vec![FuncType::default()],
+        imports: vec![Import {
+            module: MODULE_NAME.into(),
+            name: "path_open_v9".into(),
+            ty: ExternType::Func(0),
+        }],
+        funcs: vec![0],
+        ..Default::default()
+    };
+    let module = mock_module(&meta, vec![]);
+    let mut store = Store::new();
+    let err = imports(&mut store, &module, WasiCtx::default()).unwrap_err();
+    assert_eq!(
+        err,
+        InstantiateError::Link("unknown import: wasi_snapshot_preview1::path_open_v9".into())
+    );
+    let ctx = Rc::new(RefCell::new(WasiCtx::default()));
+    let f = define(&mut store, "fd_write", &ctx).unwrap();
+    assert_eq!(store.func_type(f).params.len(), 4);
+}
