@@ -1,7 +1,8 @@
 //! Converting script values to runtime values and matching results.
 
 use waot_runtime::{Store, Val};
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
+use wast::token::{F32, F64};
 
 /// A script argument as a runtime value.
 pub fn arg_to_val(arg: &WastArgCore<'_>) -> Result<Val, String> {
@@ -29,16 +30,9 @@ pub fn match_result(_store: &Store, got: &Val, want: &WastRetCore<'_>) -> bool {
     match (got, want) {
         (Val::I32(g), WastRetCore::I32(w)) => g == w,
         (Val::I64(g), WastRetCore::I64(w)) => g == w,
-        (Val::F32(g), WastRetCore::F32(w)) => match w {
-            NanPattern::CanonicalNan => g & 0x7fff_ffff == 0x7fc0_0000,
-            NanPattern::ArithmeticNan => g & 0x7fc0_0000 == 0x7fc0_0000,
-            NanPattern::Value(v) => *g == v.bits,
-        },
-        (Val::F64(g), WastRetCore::F64(w)) => match w {
-            NanPattern::CanonicalNan => g & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
-            NanPattern::ArithmeticNan => g & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
-            NanPattern::Value(v) => *g == v.bits,
-        },
+        (Val::F32(g), WastRetCore::F32(w)) => match_f32(*g, w),
+        (Val::F64(g), WastRetCore::F64(w)) => match_f64(*g, w),
+        (Val::V128(g), WastRetCore::V128(w)) => match_v128(*g, w),
         (Val::FuncRef(r), WastRetCore::RefNull(_)) => r.is_none(),
         (Val::ExternRef(r), WastRetCore::RefNull(_)) => r.is_none(),
         (Val::FuncRef(r), WastRetCore::RefFunc(_)) => r.is_some(),
@@ -49,5 +43,39 @@ pub fn match_result(_store: &Store, got: &Val, want: &WastRetCore<'_>) -> bool {
         },
         (_, WastRetCore::Either(options)) => options.iter().any(|w| match_result(_store, got, w)),
         _ => false,
+    }
+}
+
+fn match_f32(got: u32, want: &NanPattern<F32>) -> bool {
+    match want {
+        NanPattern::CanonicalNan => got & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => got & 0x7fc0_0000 == 0x7fc0_0000,
+        NanPattern::Value(v) => got == v.bits,
+    }
+}
+
+fn match_f64(got: u64, want: &NanPattern<F64>) -> bool {
+    match want {
+        NanPattern::CanonicalNan => got & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => got & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+        NanPattern::Value(v) => got == v.bits,
+    }
+}
+
+/// Lane-wise comparison; float lanes may carry NaN patterns.
+fn match_v128(got: u128, want: &V128Pattern) -> bool {
+    let bytes = got.to_le_bytes();
+    let lane = |i: usize, n: usize| {
+        let mut b = [0u8; 8];
+        b[..n].copy_from_slice(&bytes[i * n..i * n + n]);
+        u64::from_le_bytes(b)
+    };
+    match want {
+        V128Pattern::I8x16(w) => (0..16).all(|i| lane(i, 1) as u8 == w[i] as u8),
+        V128Pattern::I16x8(w) => (0..8).all(|i| lane(i, 2) as u16 == w[i] as u16),
+        V128Pattern::I32x4(w) => (0..4).all(|i| lane(i, 4) as u32 == w[i] as u32),
+        V128Pattern::I64x2(w) => (0..2).all(|i| lane(i, 8) == w[i] as u64),
+        V128Pattern::F32x4(w) => (0..4).all(|i| match_f32(lane(i, 4) as u32, &w[i])),
+        V128Pattern::F64x2(w) => (0..2).all(|i| match_f64(lane(i, 8), &w[i])),
     }
 }

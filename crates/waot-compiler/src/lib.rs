@@ -168,6 +168,17 @@ mod tests {
     }
 
     #[test]
+    fn empty_module_compiles() {
+        let wasm = wat::parse_str("(module)").unwrap();
+        let obj = compile(&wasm, &config("x86_64-unknown-linux-gnu", true)).unwrap();
+        let (defined, undefined) = symbols(&obj);
+        assert!(defined.contains(&"demo_module".to_string()), "{defined:?}");
+        assert_eq!(undefined, ["waot_rt_main"]);
+        let blob = meta_blob(&obj);
+        assert!(ModuleMeta::decode(&blob).unwrap().code_sizes.is_empty());
+    }
+
+    #[test]
     fn unsupported_target_is_an_error() {
         let wasm = wat::parse_str(WAT).unwrap();
         let err = compile(&wasm, &config("x86_64-pc-windows-msvc", false))

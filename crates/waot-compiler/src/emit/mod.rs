@@ -9,7 +9,7 @@
 //! | `<prefix>_array_t<t>`                    | local   | array-call trampoline of type `t`             |
 //! | `<prefix>_host_t<t>`                     | local   | host-call adapter of type `t`                 |
 //! | `<prefix>_meta`                          | local   | metadata blob ([`waot_abi::meta::ModuleMeta`]) |
-//! | (anonymous)                              | local   | code-unit, trampoline and adapter pointer arrays |
+//! | (anonymous)                              | local   | `funcs`, trampoline and adapter pointer arrays |
 //! | `<prefix>_module`                        | export  | [`waot_abi::meta::ModuleDescriptor`]          |
 //! | `main`                                   | export  | C entry point, only with `Config::emit_main`  |
 //!
@@ -29,12 +29,12 @@ mod trampoline;
 
 use std::mem::{offset_of, size_of};
 
-use cranelift_codegen::ir::UserFuncName;
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::ir::{self, UserFuncName};
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
-use cranelift_module::{FuncId, Linkage};
-use waot_abi::meta::{ModuleDescriptor, ModuleMeta};
+use cranelift_module::{DataId, FuncId, Linkage};
+use waot_abi::meta::{ModuleDescriptor, ModuleMeta, TrapSite};
 use waot_abi::symbols;
 
 use crate::abi;
@@ -44,15 +44,12 @@ use crate::error::{CompileError, Result};
 use crate::module::ModuleInfo;
 use object::{ObjectWriter, Pointer};
 
-/// The two per-type glue functions.
-#[derive(Clone, Copy)]
-enum GlueKind {
-    ArrayTrampoline,
-    HostAdapter,
-}
-
 /// Size of a pointer on every supported target.
 const POINTER_BYTES: usize = 8;
+
+// The descriptor is written with the compiler's own layout of
+// `ModuleDescriptor`, which is the target's as long as both are 64-bit.
+const _: () = assert!(size_of::<ModuleDescriptor>() == 6 * POINTER_BYTES);
 
 /// Writes the object file for `info`, whose defined functions compiled to
 /// `funcs` (in defined-index order).
@@ -64,61 +61,20 @@ pub fn emit_object(
 ) -> Result<Vec<u8>> {
     let prefix = config.symbol_prefix.as_str();
     let mut obj = ObjectWriter::new(isa.clone(), prefix)?;
+    let mut units = CodeUnits::default();
+    emit_defined_functions(&mut obj, &mut units, info, funcs, prefix)?;
+    let mut glue = Glue {
+        isa: &**isa,
+        ctx: Context::new(),
+        fctx: FunctionBuilderContext::new(),
+    };
+    glue.emit_trampolines_and_adapters(&mut obj, &mut units, info, prefix)?;
 
-    // Defined functions first, so that FuncId == defined index, which is
-    // how the translator names call targets.
-    let mut code_ids = Vec::with_capacity(funcs.len() + info.meta.types.len());
-    for i in 0..info.num_defined_funcs() {
-        let func_index = info.func_index(i);
-        let name = symbols::function_symbol(prefix, i, info.func_name(func_index));
-        let sig = abi::wasm_signature(info.func_type(func_index));
-        let id = obj.declare_function(&name, Linkage::Local, &sig)?;
-        if id != FuncId::from_u32(i) {
-            return Err(CompileError::Internal(format!(
-                "defined function {i} was declared as {id}"
-            )));
-        }
-        code_ids.push(id);
-    }
-    for (id, func) in code_ids.iter().zip(funcs) {
-        obj.define_function(*id, func)?;
-    }
-    let mut code_sizes: Vec<u32> = funcs.iter().map(|f| f.code.len() as u32).collect();
-    let mut traps: Vec<_> = funcs.iter().flat_map(|f| f.traps.iter().copied()).collect();
-
-    // One trampoline and one adapter per type index; code indices
-    // D + t and D + T + t.
-    let mut ctx = Context::new();
-    let mut fctx = FunctionBuilderContext::new();
-    let num_defined = info.num_defined_funcs();
-    let num_types = info.meta.types.len() as u32;
-    for kind in [GlueKind::ArrayTrampoline, GlueKind::HostAdapter] {
-        for (t, ty) in (0u32..).zip(&info.meta.types) {
-            let (func, name, code_index) = match kind {
-                GlueKind::ArrayTrampoline => (
-                    trampoline::array_trampoline(&**isa, &mut fctx, ty),
-                    symbols::array_trampoline_symbol(prefix, t),
-                    num_defined + t,
-                ),
-                GlueKind::HostAdapter => (
-                    trampoline::host_adapter(&**isa, &mut fctx, ty),
-                    symbols::host_adapter_symbol(prefix, t),
-                    num_defined + num_types + t,
-                ),
-            };
-            let id = obj.declare_function(&name, Linkage::Local, &func.signature)?;
-            let compiled = codegen::compile_function(&mut ctx, &**isa, func, code_index, id)?;
-            obj.define_function(id, &compiled)?;
-            code_ids.push(id);
-            code_sizes.push(compiled.code.len() as u32);
-            traps.extend(compiled.traps);
-        }
-    }
-    traps.sort_by_key(|t| (t.defined_func, t.code_offset));
-
+    let num_types = info.meta.types.len();
+    units.traps.sort_by_key(|t| (t.defined_func, t.code_offset));
     let meta = ModuleMeta {
-        code_sizes,
-        traps,
+        code_sizes: units.sizes,
+        traps: units.traps,
         ..info.meta.clone()
     };
     let blob = meta.encode();
@@ -131,68 +87,174 @@ pub fn emit_object(
         &[],
     )?;
 
-    let code_array = pointer_array(&mut obj, &code_ids)?;
-    let (trampoline_ids, adapter_ids) = code_ids[funcs.len()..].split_at(num_types as usize);
-    let trampoline_array = pointer_array(&mut obj, trampoline_ids)?;
-    let adapter_array = pointer_array(&mut obj, adapter_ids)?;
-
-    let mut desc = vec![0u8; size_of::<ModuleDescriptor>()];
-    let abi_version = offset_of!(ModuleDescriptor, abi_version);
-    desc[abi_version..abi_version + 4].copy_from_slice(&waot_abi::ABI_VERSION.to_le_bytes());
-    let meta_len = offset_of!(ModuleDescriptor, meta_len);
-    desc[meta_len..meta_len + POINTER_BYTES].copy_from_slice(&(blob_len as u64).to_le_bytes());
-    let mut pointers = vec![(offset_of!(ModuleDescriptor, meta), Pointer::Data(meta_id))];
-    for (field, array) in [
-        (offset_of!(ModuleDescriptor, funcs), code_array),
-        (
-            offset_of!(ModuleDescriptor, array_trampolines),
-            trampoline_array,
-        ),
-        (offset_of!(ModuleDescriptor, host_adapters), adapter_array),
-    ] {
-        // Empty arrays stay null.
-        if let Some(array) = array {
-            pointers.push((field, Pointer::Data(array)));
-        }
+    let glue_ids = &units.ids[funcs.len()..];
+    let (trampoline_ids, adapter_ids) = glue_ids.split_at(num_types);
+    let arrays = [
+        pointer_array(&mut obj, &units.ids)?,
+        pointer_array(&mut obj, trampoline_ids)?,
+        pointer_array(&mut obj, adapter_ids)?,
+    ];
+    let desc_id = emit_descriptor(&mut obj, prefix, meta_id, blob_len, arrays)?;
+    if config.emit_main {
+        glue.emit_main(&mut obj, desc_id)?;
     }
-    let pointers: Vec<_> = pointers.into_iter().map(|(o, p)| (o as u32, p)).collect();
-    let desc_id = obj.define_data(
+    obj.finish()
+}
+
+/// The code units emitted so far, in code-index order.
+#[derive(Default)]
+struct CodeUnits {
+    ids: Vec<FuncId>,
+    sizes: Vec<u32>,
+    traps: Vec<TrapSite>,
+}
+
+impl CodeUnits {
+    fn push(&mut self, id: FuncId, func: &CompiledFunction) {
+        self.ids.push(id);
+        self.sizes.push(func.code.len() as u32);
+        self.traps.extend_from_slice(&func.traps);
+    }
+}
+
+/// Declares the defined functions first, so that `FuncId` == defined index
+/// (how the translator names call targets), then defines them.
+fn emit_defined_functions(
+    obj: &mut ObjectWriter,
+    units: &mut CodeUnits,
+    info: &ModuleInfo<'_>,
+    funcs: &[CompiledFunction],
+    prefix: &str,
+) -> Result<()> {
+    let mut ids = Vec::with_capacity(funcs.len());
+    for i in 0..info.num_defined_funcs() {
+        let func_index = info.func_index(i);
+        let name = symbols::function_symbol(prefix, i, info.func_name(func_index));
+        let sig = abi::wasm_signature(info.func_type(func_index));
+        let id = obj.declare_function(&name, Linkage::Local, &sig)?;
+        if id != FuncId::from_u32(i) {
+            return Err(CompileError::Internal(format!(
+                "defined function {i} was declared as {id}"
+            )));
+        }
+        ids.push(id);
+    }
+    for (id, func) in ids.into_iter().zip(funcs) {
+        obj.define_function(id, func)?;
+        units.push(id, func);
+    }
+    Ok(())
+}
+
+/// Builds and compiles the functions the emitter writes itself.
+struct Glue<'a> {
+    isa: &'a dyn TargetIsa,
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+}
+
+impl Glue<'_> {
+    /// One array-call trampoline per type index (code index `D + t`), then
+    /// one host adapter per type index (`D + T + t`).
+    fn emit_trampolines_and_adapters(
+        &mut self,
+        obj: &mut ObjectWriter,
+        units: &mut CodeUnits,
+        info: &ModuleInfo<'_>,
+        prefix: &str,
+    ) -> Result<()> {
+        let types = &info.meta.types;
+        for (t, ty) in (0u32..).zip(types) {
+            let func = trampoline::array_trampoline(self.isa, &mut self.fctx, ty);
+            let name = symbols::array_trampoline_symbol(prefix, t);
+            self.define(obj, units, func, &name)?;
+        }
+        for (t, ty) in (0u32..).zip(types) {
+            let func = trampoline::host_adapter(self.isa, &mut self.fctx, ty);
+            let name = symbols::host_adapter_symbol(prefix, t);
+            self.define(obj, units, func, &name)?;
+        }
+        Ok(())
+    }
+
+    /// Compiles `func` as the next code unit, a local symbol `name`.
+    fn define(
+        &mut self,
+        obj: &mut ObjectWriter,
+        units: &mut CodeUnits,
+        func: ir::Function,
+        name: &str,
+    ) -> Result<()> {
+        let code_index = units.ids.len() as u32;
+        let id = obj.declare_function(name, Linkage::Local, &func.signature)?;
+        let compiled = codegen::compile_function(&mut self.ctx, self.isa, func, code_index, id)?;
+        obj.define_function(id, &compiled)?;
+        units.push(id, &compiled);
+        Ok(())
+    }
+
+    /// The C `main` of executables, calling `waot_rt_main(&descriptor, argc, argv)`.
+    fn emit_main(&mut self, obj: &mut ObjectWriter, desc_id: DataId) -> Result<()> {
+        let sig = trampoline::runtime_main_signature(self.isa);
+        let rt_main = obj.declare_function(symbols::RUNTIME_MAIN, Linkage::Import, &sig)?;
+        let sig = trampoline::c_main_signature(self.isa);
+        let main = obj.declare_function(symbols::C_MAIN, Linkage::Export, &sig)?;
+        let name = UserFuncName::user(0, main.as_u32());
+        let func = trampoline::c_main(self.isa, &mut self.fctx, name, |func| {
+            (obj.func_ref(rt_main, func), obj.data_ref(desc_id, func))
+        });
+        // `main` is not a code unit; it has no trap sites to record.
+        let compiled = codegen::compile_function(&mut self.ctx, self.isa, func, u32::MAX, main)?;
+        obj.define_function(main, &compiled)
+    }
+}
+
+/// The exported [`ModuleDescriptor`]; `arrays` are the `funcs`,
+/// `array_trampolines` and `host_adapters` pointer arrays.
+fn emit_descriptor(
+    obj: &mut ObjectWriter,
+    prefix: &str,
+    meta_id: DataId,
+    meta_len: usize,
+    arrays: [DataId; 3],
+) -> Result<DataId> {
+    let mut desc = vec![0u8; size_of::<ModuleDescriptor>()];
+    let put = |desc: &mut [u8], offset: usize, bytes: &[u8]| {
+        desc[offset..offset + bytes.len()].copy_from_slice(bytes);
+    };
+    let version = waot_abi::ABI_VERSION.to_le_bytes();
+    put(
+        &mut desc,
+        offset_of!(ModuleDescriptor, abi_version),
+        &version,
+    );
+    let len = (meta_len as u64).to_le_bytes();
+    put(&mut desc, offset_of!(ModuleDescriptor, meta_len), &len);
+    let [funcs, trampolines, adapters] = arrays;
+    let pointers = [
+        (offset_of!(ModuleDescriptor, meta), meta_id),
+        (offset_of!(ModuleDescriptor, funcs), funcs),
+        (offset_of!(ModuleDescriptor, array_trampolines), trampolines),
+        (offset_of!(ModuleDescriptor, host_adapters), adapters),
+    ]
+    .map(|(offset, data)| (offset as u32, Pointer::Data(data)));
+    obj.define_data(
         Some(&symbols::descriptor_symbol(prefix)),
         Linkage::Export,
         desc,
         POINTER_BYTES as u64,
         &pointers,
-    )?;
-
-    if config.emit_main {
-        let sig = trampoline::runtime_main_signature(&**isa);
-        let rt_main = obj.declare_function(symbols::RUNTIME_MAIN, Linkage::Import, &sig)?;
-        let sig = trampoline::c_main_signature(&**isa);
-        let main = obj.declare_function(symbols::C_MAIN, Linkage::Export, &sig)?;
-        let name = UserFuncName::user(0, main.as_u32());
-        let func = trampoline::c_main(&**isa, &mut fctx, name, |func| {
-            (obj.func_ref(rt_main, func), obj.data_ref(desc_id, func))
-        });
-        let compiled = codegen::compile_function(&mut ctx, &**isa, func, u32::MAX, main)?;
-        obj.define_function(main, &compiled)?;
-    }
-
-    obj.finish()
+    )
 }
 
-/// An anonymous read-only array of function pointers, or `None` when empty.
-fn pointer_array(
-    obj: &mut ObjectWriter,
-    ids: &[FuncId],
-) -> Result<Option<cranelift_module::DataId>> {
-    if ids.is_empty() {
-        return Ok(None);
-    }
+/// An anonymous read-only array of function pointers. An empty array still
+/// gets one null slot, so the descriptor never holds a null pointer (the
+/// runtime may make an empty slice from it, which needs a non-null pointer).
+fn pointer_array(obj: &mut ObjectWriter, ids: &[FuncId]) -> Result<DataId> {
     let pointers: Vec<_> = (0u32..)
         .zip(ids)
         .map(|(i, id)| (i * POINTER_BYTES as u32, Pointer::Func(*id)))
         .collect();
-    let bytes = vec![0; ids.len() * POINTER_BYTES];
+    let bytes = vec![0; ids.len().max(1) * POINTER_BYTES];
     obj.define_data(None, Linkage::Local, bytes, POINTER_BYTES as u64, &pointers)
-        .map(Some)
 }
