@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
-# Full check: setup, format, lint, build, test. Fails fast; ends with the
-# `cargo test` output (the spec harness prints `N passed, M failed`).
+# Full check: setup, format, lint, build, test, then the same for arm64
+# (cross-compiled, run under qemu-aarch64). Fails fast; each spec harness run
+# prints `N passed, M failed`. Prints the time each step took.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/setup.sh
 
-echo "== cargo fmt --check" >&2
-cargo fmt --all -- --check
+AARCH64=aarch64-unknown-linux-gnu
 
-echo "== cargo clippy" >&2
-cargo clippy --workspace --all-targets -- -D warnings
+# step NAME COMMAND...: run COMMAND, report how long it took.
+step() {
+    local name=$1 start=$SECONDS
+    shift
+    echo "== $name" >&2
+    "$@"
+    echo "== $name: $((SECONDS - start))s" >&2
+}
 
-echo "== cargo build --release" >&2
-cargo build --release --workspace
-
-echo "== cargo test --release" >&2
-cargo test --release --workspace
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+step "cargo clippy (runtime, $AARCH64)" \
+    cargo clippy --target "$AARCH64" -p waot-runtime --all-targets -- -D warnings
+step "cargo build --release" cargo build --release --workspace
+# The arm64 runtime library `waot build --target $AARCH64` links (found at
+# target/$AARCH64/release/libwaot_runtime.a, next to target/release/waot).
+step "cargo build --release (runtime, $AARCH64)" \
+    cargo build --release -p waot-runtime --target "$AARCH64"
+step "cargo test --release" cargo test --release --workspace
+# The spec harness, compiler and runtime cross-compiled for arm64 and run
+# under qemu-aarch64 (.cargo/config.toml's runner): modules are compiled
+# for aarch64 and loaded in-process there.
+step "cargo test --release --target $AARCH64 (spec under qemu)" \
+    cargo test --release --target "$AARCH64" -p waot-tests --test spec
+echo "== total: ${SECONDS}s" >&2

@@ -145,7 +145,7 @@ fn program_run(name: &str) -> ProgramRun {
     match name {
         "args" => ProgramRun {
             args: &["alpha", "two words", "", "ünïcödé", "--flag=1"],
-            env: &[("WAOT_TEST_VAR", "hello waot")],
+            env: &[("WAOT_ENV", "WAOT_TEST_VAR=hello waot")],
             status: 3,
             stderr: "args: exiting with status 3\n",
         },

@@ -12,6 +12,7 @@
 //! - [`trap`]: [`Trap`], signal handling and unwinding back to the host.
 //! - [`wasi`]: a minimal WASI preview1 (`wasi_snapshot_preview1`).
 //! - [`entry`]: `waot_rt_main`, the entry point of executables.
+//! - [`capi`]: the C API behind the headers `waot compile --header` writes.
 //! - [`loader`]: loads a compiled object file into the current process.
 //!
 //! # Example
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod builtins;
+pub mod capi;
 pub mod const_eval;
 pub mod entry;
 pub mod global;

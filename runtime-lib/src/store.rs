@@ -5,7 +5,9 @@
 //! funcref read from a table *is* a `Func`). Everything lives until the
 //! store drops. A store is used by one thread at a time.
 
+use std::cell::UnsafeCell;
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -81,6 +83,48 @@ pub(crate) struct FuncInfo {
     pub kind: FuncKind,
 }
 
+/// A memory or table that several stores can refer to (the C API's
+/// host-created objects, imported by instances that each have their own
+/// store). Accessed only by the thread running the store that uses it.
+pub struct SharedCell<T>(UnsafeCell<T>);
+
+impl<T> SharedCell<T> {
+    pub(crate) fn new(v: T) -> SharedCell<T> {
+        SharedCell(UnsafeCell::new(v))
+    }
+    pub(crate) fn get(&self) -> *mut T {
+        self.0.get()
+    }
+}
+
+/// A store's memory or table: its own, or one shared with other stores.
+pub(crate) enum Slot<T> {
+    Own(Box<T>),
+    Shared(Arc<SharedCell<T>>),
+}
+
+impl<T> Deref for Slot<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Slot::Own(b) => b,
+            // SAFETY: shared objects are used by one thread at a time (the
+            // store's contract), and never while a `&mut` to them is live.
+            Slot::Shared(s) => unsafe { &*s.get() },
+        }
+    }
+}
+
+impl<T> DerefMut for Slot<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self {
+            Slot::Own(b) => b,
+            // SAFETY: as for `deref`.
+            Slot::Shared(s) => unsafe { &mut *s.get() },
+        }
+    }
+}
+
 pub(crate) struct GlobalEntry {
     pub slot: *mut ValRaw,
     pub ty: GlobalType,
@@ -94,8 +138,8 @@ pub(crate) struct GlobalEntry {
 pub struct Store {
     pub(crate) ctx: Box<StoreContext>,
     pub(crate) instances: Vec<Box<InstanceData>>,
-    pub(crate) memories: Vec<Box<MemoryData>>,
-    pub(crate) tables: Vec<Box<TableData>>,
+    pub(crate) memories: Vec<Slot<MemoryData>>,
+    pub(crate) tables: Vec<Slot<TableData>>,
     pub(crate) globals: Vec<GlobalEntry>,
     pub(crate) funcs: HashMap<usize, FuncInfo>,
     global_slots: Vec<Box<ValRaw>>,
@@ -256,7 +300,7 @@ impl Store {
 
     /// `(wasm address, memory size)` of a host address inside a memory's
     /// reservation.
-    fn find_memory(&self, addr: usize) -> Option<(u64, u64)> {
+    pub(crate) fn find_memory(&self, addr: usize) -> Option<(u64, u64)> {
         self.memories
             .iter()
             .find(|m| m.reservation_contains(addr))
@@ -282,7 +326,13 @@ impl Store {
     }
 
     pub(crate) fn push_memory(&mut self, m: Box<MemoryData>) -> Memory {
-        self.memories.push(m);
+        self.memories.push(Slot::Own(m));
+        Memory(self.memories.len() as u32 - 1)
+    }
+
+    /// Adds a memory shared with other stores (C API host objects).
+    pub(crate) fn push_shared_memory(&mut self, m: Arc<SharedCell<MemoryData>>) -> Memory {
+        self.memories.push(Slot::Shared(m));
         Memory(self.memories.len() as u32 - 1)
     }
 
@@ -293,7 +343,13 @@ impl Store {
     }
 
     pub(crate) fn push_table(&mut self, t: Box<TableData>) -> Table {
-        self.tables.push(t);
+        self.tables.push(Slot::Own(t));
+        Table(self.tables.len() as u32 - 1)
+    }
+
+    /// Adds a table shared with other stores (C API host objects).
+    pub(crate) fn push_shared_table(&mut self, t: Arc<SharedCell<TableData>>) -> Table {
+        self.tables.push(Slot::Shared(t));
         Table(self.tables.len() as u32 - 1)
     }
 

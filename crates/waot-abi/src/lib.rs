@@ -10,12 +10,14 @@
 //! - [`builtins`]: the runtime functions that generated code calls.
 //! - [`symbols`]: every symbol name shared by the object file and the runtime.
 //! - [`meta`]: the module metadata blob and the module descriptor.
+//! - [`launch`]: the launch configuration (preopens, environment) of executables.
 #![no_std]
 #![deny(missing_docs)]
 
 extern crate alloc;
 
 pub mod builtins;
+pub mod launch;
 pub mod meta;
 pub mod symbols;
 pub mod trap;
@@ -23,7 +25,7 @@ pub mod vmctx;
 
 /// Bumped whenever any layout or format in this crate changes; the runtime
 /// refuses a module whose descriptor carries another version.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// Size of a WebAssembly page in bytes (64 KiB).
 pub const WASM_PAGE_SIZE: u64 = 65536;

@@ -8,8 +8,10 @@
 /// Prefix of every symbol the runtime library defines.
 pub const RUNTIME_PREFIX: &str = "waot_rt_";
 
-/// `extern "C" fn(desc: *const ModuleDescriptor, argc: i32, argv: *const *const c_char) -> i32`:
-/// runs a WASI command module as a process; called by the generated `main`.
+/// `extern "C" fn(desc: *const ModuleDescriptor, argc: i32, argv: *const *const c_char,
+/// launch: *const u8, launch_len: usize) -> i32`: runs a WASI command module as a
+/// process; called by the generated `main`. `launch` is the
+/// [`crate::launch::LaunchConfig`] blob baked in by `waot build` (may be empty).
 pub const RUNTIME_MAIN: &str = "waot_rt_main";
 
 /// The C `main` function `waot build` objects define.
@@ -22,6 +24,11 @@ pub const EXECUTABLE_PREFIX: &str = "waot_app";
 /// compiled with symbol prefix `prefix`.
 pub fn descriptor_symbol(prefix: &str) -> alloc::string::String {
     alloc::format!("{prefix}_module")
+}
+
+/// Name of the launch configuration blob data symbol (executables only).
+pub fn launch_symbol(prefix: &str) -> alloc::string::String {
+    alloc::format!("{prefix}_launch")
 }
 
 /// Name of the metadata blob data symbol.

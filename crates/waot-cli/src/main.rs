@@ -28,6 +28,8 @@ enum Command {
     Build(cmd::build::Args),
     /// Validate a module; print nothing when it is valid.
     Validate(cmd::validate::Args),
+    /// Copy the runtime library (static archive) C programs link with.
+    Runtime(cmd::runtime::Args),
     /// List the supported target triples.
     Targets,
 }
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Compile(args) => cmd::compile::run(&args),
         Command::Build(args) => cmd::build::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Runtime(args) => cmd::runtime::run(&args),
         Command::Targets => {
             for target in waot_compiler::SUPPORTED_TARGETS {
                 println!("{target}");

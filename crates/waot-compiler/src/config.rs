@@ -29,6 +29,10 @@ pub struct Config {
     /// Also define the C `main` that runs the module as a WASI command
     /// (used by `waot build`).
     pub emit_main: bool,
+    /// With `emit_main`: the encoded [`waot_abi::launch::LaunchConfig`]
+    /// (preopens, environment) the `main` passes to the runtime; empty for
+    /// none.
+    pub launch: Vec<u8>,
     /// Compile functions on all cores (output is identical either way).
     pub parallel: bool,
 }
@@ -42,6 +46,7 @@ impl Config {
             features: WasmFeatures::WASM2,
             symbol_prefix: waot_abi::symbols::EXECUTABLE_PREFIX.to_string(),
             emit_main: false,
+            launch: Vec::new(),
             parallel: true,
         }
     }

@@ -1,10 +1,10 @@
 //! `clock_res_get` and `clock_time_get` over `clock_getres`/`clock_gettime`.
 
-use super::{guest_memory, Args, Errno, WasiCtx};
+use super::{with_memory, Args, Errno, WasiCtx};
 use crate::{HostContext, Trap};
 
 /// WASI clock id -> POSIX clock id.
-fn clock_id(id: u32) -> Option<libc::clockid_t> {
+pub(crate) fn clock_id(id: u32) -> Option<libc::clockid_t> {
     Some(match id {
         0 => libc::CLOCK_REALTIME,
         1 => libc::CLOCK_MONOTONIC,
@@ -18,6 +18,19 @@ fn nanos(ts: &libc::timespec) -> u64 {
     (ts.tv_sec as u64)
         .saturating_mul(1_000_000_000)
         .saturating_add(ts.tv_nsec as u64)
+}
+
+/// The time of host clock `id` in ns.
+pub(crate) fn now(id: libc::clockid_t) -> Result<u64, Errno> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is valid for writes.
+    if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
+        return Err(Errno::Inval);
+    }
+    Ok(nanos(&ts))
 }
 
 pub(crate) fn clock_res_get(
@@ -36,11 +49,7 @@ pub(crate) fn clock_res_get(
     if unsafe { libc::clock_getres(id, &mut ts) } != 0 {
         return Ok(Errno::Inval);
     }
-    let mut mem = guest_memory(ctx)?;
-    Ok(mem
-        .write_u64(a.u32(1), nanos(&ts))
-        .err()
-        .unwrap_or(Errno::Success))
+    with_memory(ctx, |mem| mem.write_u64(a.u32(1), nanos(&ts)))
 }
 
 pub(crate) fn clock_time_get(
@@ -51,17 +60,9 @@ pub(crate) fn clock_time_get(
     let Some(id) = clock_id(a.u32(0)) else {
         return Ok(Errno::Inval);
     };
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
+    let t = match now(id) {
+        Ok(t) => t,
+        Err(e) => return Ok(e),
     };
-    // SAFETY: `ts` is valid for writes.
-    if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
-        return Ok(Errno::Inval);
-    }
-    let mut mem = guest_memory(ctx)?;
-    Ok(mem
-        .write_u64(a.u32(2), nanos(&ts))
-        .err()
-        .unwrap_or(Errno::Success))
+    with_memory(ctx, |mem| mem.write_u64(a.u32(2), t))
 }

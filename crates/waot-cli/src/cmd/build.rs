@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use waot_abi::launch::LaunchConfig;
 use waot_abi::meta::ExternType;
 use waot_abi::symbols::EXECUTABLE_PREFIX;
 
@@ -25,6 +26,24 @@ pub struct Args {
     /// `<arch>-linux-gnu-gcc` when cross-compiling).
     #[arg(long, value_name = "CC")]
     pub linker: Option<String>,
+    /// Grant the program the host directory HOST, seen as GUEST (default:
+    /// HOST as written). Repeatable; preopens get fds 3, 4, ... in order.
+    /// Baked into the executable. Without any grant the program sees no
+    /// files at all.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    pub dirs: Vec<String>,
+    /// Set the program's environment variable K to V. Repeatable; baked into
+    /// the executable. Without it (or `--inherit-env`) the environment is empty.
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+    /// Pass the host's whole environment to the program at run time
+    /// (before the `--env` entries).
+    #[arg(long)]
+    pub inherit_env: bool,
+    /// Link a fully static executable (`-static`: no dynamic loader, no
+    /// glibc version dependency; runs on any Linux of the architecture).
+    #[arg(long = "static")]
+    pub static_link: bool,
     #[command(flatten)]
     pub codegen: CodegenArgs,
 }
@@ -36,6 +55,7 @@ pub fn run(args: &Args) -> Result<()> {
     check_imports(&wasm, &config)?;
     config.symbol_prefix = EXECUTABLE_PREFIX.to_string();
     config.emit_main = true;
+    config.launch = launch_config(args)?.encode();
     // Find the runtime before spending time compiling.
     let runtime = link::runtime_lib(&config.target)?;
     let object = waot_compiler::compile(&wasm, &config)?;
@@ -44,11 +64,14 @@ pub fn run(args: &Args) -> Result<()> {
     let object_path = dir.path().join("module.o");
     std::fs::write(&object_path, &object)
         .with_context(|| format!("cannot write `{}`", object_path.display()))?;
-    let linker = args
-        .linker
-        .clone()
-        .unwrap_or_else(|| link::default_linker(&config.target));
-    link::link_executable(&linker, &object_path, &runtime, &args.output)
+    let options = link::LinkOptions {
+        linker: args
+            .linker
+            .clone()
+            .unwrap_or_else(|| link::default_linker(&config.target)),
+        static_link: args.static_link,
+    };
+    link::link_executable(&options, &object_path, &runtime, &args.output)
 }
 
 /// Executables get only WASI: every import must be a function of
@@ -72,4 +95,32 @@ fn check_imports(wasm: &[u8], config: &waot_compiler::Config) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The `--dir`/`--env`/`--inherit-env` grants. A host directory is made
+/// absolute (against the current directory) so the executable works from
+/// anywhere; it need not exist until the program runs.
+fn launch_config(args: &Args) -> Result<LaunchConfig> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut cfg = LaunchConfig {
+        inherit_env: args.inherit_env,
+        ..LaunchConfig::default()
+    };
+    for dir in &args.dirs {
+        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+        if host.is_empty() || guest.is_empty() {
+            bail!("invalid --dir `{dir}`: expected HOST[::GUEST]");
+        }
+        let abs = std::path::absolute(host)
+            .with_context(|| format!("invalid --dir `{dir}`"))?;
+        cfg.dirs
+            .push((abs.as_os_str().as_bytes().to_vec(), guest.as_bytes().to_vec()));
+    }
+    for e in &args.env {
+        match e.split_once('=') {
+            Some((k, _)) if !k.is_empty() => cfg.env.push(e.as_bytes().to_vec()),
+            _ => bail!("invalid --env `{e}`: expected K=V"),
+        }
+    }
+    Ok(cfg)
 }

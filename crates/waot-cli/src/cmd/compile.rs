@@ -1,5 +1,7 @@
-//! `waot compile IN -o OUT.o`: a module to a relocatable object file that
-//! exports `<prefix>_module` (see `waot_abi::meta::ModuleDescriptor`).
+//! `waot compile IN -o OUT.o [--header OUT.h] [--name PREFIX]`: a module to
+//! a relocatable object file that exports `<prefix>_module` (see
+//! `waot_abi::meta::ModuleDescriptor`), and optionally the C header that
+//! makes it callable as a C library (see `docs/C-API.md`).
 
 use std::path::PathBuf;
 
@@ -15,7 +17,12 @@ pub struct Args {
     /// Output object file.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Symbol prefix (default: the input file's stem).
+    /// Also write a C header (C99, C++-compatible) declaring a typed C API
+    /// for the module: instantiate, free, one function per export.
+    #[arg(long, value_name = "HEADER")]
+    pub header: Option<PathBuf>,
+    /// Prefix of every symbol and C identifier (default: the input file's
+    /// stem, sanitized into a C identifier).
     #[arg(long, value_name = "PREFIX")]
     pub name: Option<String>,
     #[command(flatten)]
@@ -31,5 +38,25 @@ pub fn run(args: &Args) -> Result<()> {
         None => default_prefix(&args.input),
     };
     let object = waot_compiler::compile(&wasm, &config)?;
-    write_atomic(&args.output, &object)
+    let header = match &args.header {
+        Some(_) => {
+            let info = waot_compiler::module::parse(&wasm, config.features)?;
+            let source = args
+                .input
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Some(waot_compiler::emit::header::c_header(
+                &info.meta,
+                &config.symbol_prefix,
+                &source,
+            ))
+        }
+        None => None,
+    };
+    write_atomic(&args.output, &object)?;
+    if let (Some(path), Some(text)) = (&args.header, header) {
+        write_atomic(path, text.as_bytes())?;
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod compile;
+pub mod runtime;
 pub mod validate;
 
 use std::borrow::Cow;
@@ -42,11 +43,13 @@ pub struct CodegenArgs {
 }
 
 impl CodegenArgs {
-    /// The target triple.
+    /// The target triple: the host, or `--target` when it is one of
+    /// [`waot_compiler::SUPPORTED_TARGETS`] (spelled any way target-lexicon
+    /// parses to the same architecture, OS and environment).
     pub fn triple(&self) -> Result<Triple> {
         match &self.target {
             None => Ok(Triple::host()),
-            Some(t) => Triple::from_str(t).map_err(|e| anyhow!("invalid target triple `{t}`: {e}")),
+            Some(t) => parse_target(t),
         }
     }
 
@@ -60,6 +63,24 @@ impl CodegenArgs {
         };
         Ok(config)
     }
+}
+
+/// Parses `--target`: one of the supported triples, or one clear error line
+/// listing them.
+pub fn parse_target(text: &str) -> Result<Triple> {
+    let supported = waot_compiler::SUPPORTED_TARGETS.join(", ");
+    let triple = Triple::from_str(text).map_err(|e| {
+        anyhow!("invalid target triple `{text}` ({e}); supported targets: {supported}")
+    })?;
+    waot_compiler::SUPPORTED_TARGETS
+        .iter()
+        .map(|s| Triple::from_str(s).expect("supported targets parse"))
+        .find(|s| {
+            s.architecture == triple.architecture
+                && s.operating_system == triple.operating_system
+                && s.environment == triple.environment
+        })
+        .ok_or_else(|| anyhow!("unsupported target `{text}`; supported targets: {supported}"))
 }
 
 /// Reads `path` and returns the module's binary: `.wat` text is assembled,

@@ -11,6 +11,7 @@
 //! | `<prefix>_meta`                          | local   | metadata blob ([`waot_abi::meta::ModuleMeta`]) |
 //! | (anonymous)                              | local   | `funcs`, trampoline and adapter pointer arrays |
 //! | `<prefix>_module`                        | export  | [`waot_abi::meta::ModuleDescriptor`]          |
+//! | `<prefix>_launch`                        | local   | launch configuration, only with `emit_main`   |
 //! | `main`                                   | export  | C entry point, only with `Config::emit_main`  |
 //!
 //! Names come from `waot_abi::symbols`. The only undefined symbol is
@@ -24,6 +25,7 @@
 //! that order, and trap sites are recorded under that index (trampolines
 //! have none; an adapter has one, its `HostTrap`).
 
+pub mod header;
 mod object;
 mod trampoline;
 
@@ -96,7 +98,7 @@ pub fn emit_object(
     ];
     let desc_id = emit_descriptor(&mut obj, prefix, meta_id, blob_len, arrays)?;
     if config.emit_main {
-        glue.emit_main(&mut obj, desc_id)?;
+        glue.emit_main(&mut obj, desc_id, prefix, &config.launch)?;
     }
     obj.finish()
 }
@@ -193,15 +195,37 @@ impl Glue<'_> {
         Ok(())
     }
 
-    /// The C `main` of executables, calling `waot_rt_main(&descriptor, argc, argv)`.
-    fn emit_main(&mut self, obj: &mut ObjectWriter, desc_id: DataId) -> Result<()> {
+    /// The C `main` of executables, calling
+    /// `waot_rt_main(&descriptor, argc, argv, &launch, launch_len)`; `launch`
+    /// is the encoded launch configuration (`<prefix>_launch`).
+    fn emit_main(
+        &mut self,
+        obj: &mut ObjectWriter,
+        desc_id: DataId,
+        prefix: &str,
+        launch: &[u8],
+    ) -> Result<()> {
+        // Never an empty data object: one zero byte when there is no blob
+        // (the length passed is still 0).
+        let bytes = if launch.is_empty() { vec![0] } else { launch.to_vec() };
+        let launch_id = obj.define_data(
+            Some(&symbols::launch_symbol(prefix)),
+            Linkage::Local,
+            bytes,
+            8,
+            &[],
+        )?;
         let sig = trampoline::runtime_main_signature(self.isa);
         let rt_main = obj.declare_function(symbols::RUNTIME_MAIN, Linkage::Import, &sig)?;
         let sig = trampoline::c_main_signature(self.isa);
         let main = obj.declare_function(symbols::C_MAIN, Linkage::Export, &sig)?;
         let name = UserFuncName::user(0, main.as_u32());
-        let func = trampoline::c_main(self.isa, &mut self.fctx, name, |func| {
-            (obj.func_ref(rt_main, func), obj.data_ref(desc_id, func))
+        let func = trampoline::c_main(self.isa, &mut self.fctx, name, launch.len(), |func| {
+            (
+                obj.func_ref(rt_main, func),
+                obj.data_ref(desc_id, func),
+                obj.data_ref(launch_id, func),
+            )
         });
         // `main` is not a code unit; it has no trap sites to record.
         let compiled = codegen::compile_function(&mut self.ctx, self.isa, func, u32::MAX, main)?;

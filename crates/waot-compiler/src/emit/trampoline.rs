@@ -138,30 +138,39 @@ pub fn c_main_signature(isa: &dyn TargetIsa) -> Signature {
     sig
 }
 
-/// Signature of the runtime's `waot_rt_main(desc, argc, argv) -> status`.
+/// Signature of the runtime's
+/// `waot_rt_main(desc, argc, argv, launch, launch_len) -> status`.
 pub fn runtime_main_signature(isa: &dyn TargetIsa) -> Signature {
     let mut sig = Signature::new(isa.default_call_conv());
     sig.params.push(AbiParam::new(POINTER_TYPE));
     sig.params.push(AbiParam::new(types::I32));
     sig.params.push(AbiParam::new(POINTER_TYPE));
+    sig.params.push(AbiParam::new(POINTER_TYPE));
+    sig.params.push(AbiParam::new(POINTER_TYPE));
     sig.returns.push(AbiParam::new(types::I32));
     sig
 }
 
-/// The C `main`: `return waot_rt_main(&descriptor, argc, argv);`.
-/// `declare` declares the runtime's `waot_rt_main` and the descriptor's
-/// data symbol in the new function.
+/// The C `main`:
+/// `return waot_rt_main(&descriptor, argc, argv, &launch, launch_len);`.
+/// `declare` declares the runtime's `waot_rt_main`, the descriptor's and
+/// the launch blob's data symbols in the new function.
 pub fn c_main(
     isa: &dyn TargetIsa,
     fctx: &mut FunctionBuilderContext,
     name: UserFuncName,
-    declare: impl FnOnce(&mut ir::Function) -> (ir::FuncRef, ir::GlobalValue),
+    launch_len: usize,
+    declare: impl FnOnce(&mut ir::Function) -> (ir::FuncRef, ir::GlobalValue, ir::GlobalValue),
 ) -> ir::Function {
     let mut func = ir::Function::with_name_signature(name, c_main_signature(isa));
-    let (runtime_main, descriptor) = declare(&mut func);
+    let (runtime_main, descriptor, launch) = declare(&mut func);
     build(isa, fctx, func, |b, params| {
         let desc = b.ins().symbol_value(POINTER_TYPE, descriptor);
-        let call = b.ins().call(runtime_main, &[desc, params[0], params[1]]);
+        let launch = b.ins().symbol_value(POINTER_TYPE, launch);
+        let len = b.ins().iconst(POINTER_TYPE, launch_len as i64);
+        let call = b
+            .ins()
+            .call(runtime_main, &[desc, params[0], params[1], launch, len]);
         let status = b.inst_results(call)[0];
         b.ins().return_(&[status]);
     })

@@ -19,8 +19,8 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::FunctionBuilder;
+use target_lexicon::Architecture;
 use waot_abi::builtins::Builtin;
-use waot_abi::meta::ValType;
 use waot_abi::trap::TrapKind;
 use waot_abi::vmctx::{
     FUNCREF_NATIVE_FN, FUNCREF_TYPE_ID, FUNCREF_VMCTX, MEMORY_DEF_LENGTH, STORE_STACK_LIMIT,
@@ -99,6 +99,10 @@ pub(crate) struct FuncEnv<'m> {
     pub info: &'m ModuleInfo<'m>,
     /// The function's own VM context (its first parameter).
     pub vmctx: ir::Value,
+    /// Whether the ISA lowers every 128-bit SIMD operator inline: always on
+    /// aarch64; on x86_64 only with SSSE3 (`pshufb`) and SSE4.1 (`round*`),
+    /// since Cranelift would otherwise need libcalls.
+    pub simd_inline: bool,
     call_conv: CallConv,
     wasm_sigs: HashMap<u32, SigRef>,
     direct_callees: HashMap<u32, FuncRef>,
@@ -111,6 +115,8 @@ impl<'m> FuncEnv<'m> {
         FuncEnv {
             info,
             vmctx,
+            simd_inline: isa.triple().architecture != Architecture::X86_64
+                || (isa.has_x86_pshufb_lowering() && isa.has_round()),
             call_conv: isa.default_call_conv(),
             wasm_sigs: HashMap::new(),
             direct_callees: HashMap::new(),
@@ -152,20 +158,12 @@ impl<'m> FuncEnv<'m> {
     // ---- globals --------------------------------------------------------
 
     /// Where global `index` is stored.
-    pub fn global_addr(
-        &self,
-        b: &mut FunctionBuilder<'_>,
-        index: u32,
-        offset: u64,
-    ) -> Result<GlobalAddr> {
+    pub fn global_addr(&self, b: &mut FunctionBuilder<'_>, index: u32) -> GlobalAddr {
         let gty = self.info.globals[index as usize];
-        if gty.ty == ValType::V128 {
-            return Err(unsupported("v128 globals", offset));
-        }
         let ty = abi::clif_type(gty.ty);
         let constant = !gty.mutable;
         let imported = self.info.num_imported_globals;
-        Ok(if index < imported {
+        if index < imported {
             let base = self.load_vm_const(b, self.info.offsets.imported_global(index));
             GlobalAddr {
                 base,
@@ -180,32 +178,34 @@ impl<'m> FuncEnv<'m> {
                 ty,
                 constant,
             }
-        })
+        }
+    }
+
+    /// Flags of an access to the global at `g`. A `v128` is not claimed to
+    /// be 16-byte aligned (an imported global's storage is the host's), so
+    /// x86_64 never folds it into an SSE operand that requires alignment.
+    fn global_flags(g: &GlobalAddr) -> MemFlagsData {
+        match (g.ty.is_vector(), g.constant) {
+            (false, true) => vm_const(),
+            (false, false) => vm_mutable(),
+            (true, true) => MemFlagsData::new()
+                .with_notrap()
+                .with_readonly()
+                .with_can_move(),
+            (true, false) => MemFlagsData::new().with_notrap(),
+        }
     }
 
     /// Reads global `index`.
-    pub fn global_get(
-        &self,
-        b: &mut FunctionBuilder<'_>,
-        index: u32,
-        offset: u64,
-    ) -> Result<ir::Value> {
-        let g = self.global_addr(b, index, offset)?;
-        let flags = if g.constant { vm_const() } else { vm_mutable() };
-        Ok(b.ins().load(g.ty, flags, g.base, g.offset))
+    pub fn global_get(&self, b: &mut FunctionBuilder<'_>, index: u32) -> ir::Value {
+        let g = self.global_addr(b, index);
+        b.ins().load(g.ty, Self::global_flags(&g), g.base, g.offset)
     }
 
     /// Writes `value` to (mutable) global `index`.
-    pub fn global_set(
-        &self,
-        b: &mut FunctionBuilder<'_>,
-        index: u32,
-        value: ir::Value,
-        offset: u64,
-    ) -> Result<()> {
-        let g = self.global_addr(b, index, offset)?;
-        b.ins().store(vm_mutable(), value, g.base, g.offset);
-        Ok(())
+    pub fn global_set(&self, b: &mut FunctionBuilder<'_>, index: u32, value: ir::Value) {
+        let g = self.global_addr(b, index);
+        b.ins().store(Self::global_flags(&g), value, g.base, g.offset);
     }
 
     // ---- tables ---------------------------------------------------------

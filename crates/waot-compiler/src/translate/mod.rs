@@ -10,7 +10,7 @@
 //! The split follows the spec's instruction chapters: `ops/control.rs`,
 //! `ops/parametric.rs`, `ops/variable.rs`, `ops/numeric.rs`,
 //! `ops/conversion.rs`, `ops/memory.rs`, `ops/table.rs`, `ops/reference.rs`,
-//! `ops/call.rs`. Everything that knows the VM context layout lives in
+//! `ops/call.rs`, and `ops/simd.rs` for 128-bit SIMD. Everything that knows the VM context layout lives in
 //! `env.rs`; the operator files only speak wasm.
 //!
 //! Code after `br`, `br_table`, `return` and `unreachable` is skipped until
@@ -69,8 +69,9 @@ impl FuncTranslator {
     ///
     /// # Errors
     ///
-    /// [`CompileError::Unsupported`] for 128-bit SIMD and any operator beyond
-    /// WebAssembly 2.0 (with the operator's byte offset), or
+    /// [`CompileError::Unsupported`] for any operator beyond WebAssembly 2.0
+    /// (with the operator's byte offset), for 128-bit SIMD operators on an
+    /// x86_64 ISA without SSSE3 and SSE4.1, or
     /// [`CompileError::Invalid`] if the body cannot be read.
     pub fn translate(
         &mut self,
@@ -82,16 +83,6 @@ impl FuncTranslator {
             CompileError::Internal(format!("no defined function {defined_index}"))
         })?;
         let func_type = info.func_type(info.func_index(defined_index));
-        let offset = body.range().start;
-        if func_type
-            .params
-            .iter()
-            .chain(&func_type.results)
-            .any(|t| *t == ValType::V128)
-        {
-            return Err(unsupported("v128 in a function signature", offset));
-        }
-
         let mut func = ir::Function::with_name_signature(
             ir::UserFuncName::user(abi::DEFINED_FUNC_NAMESPACE, defined_index),
             abi::wasm_signature(func_type),
@@ -183,9 +174,6 @@ impl FuncCx<'_, '_> {
             let offset = reader.original_position();
             let (count, ty) = reader.read()?;
             let ty = crate::module::val_type(ty, offset)?;
-            if ty == ValType::V128 {
-                return Err(unsupported("v128 locals", offset));
-            }
             let clif_ty = abi::clif_type(ty);
             let zero = self.zero(clif_ty);
             for _ in 0..count {
@@ -197,9 +185,10 @@ impl FuncCx<'_, '_> {
         Ok(())
     }
 
-    /// The zero value of a scalar type (also the null reference).
+    /// The zero value of a type (also the null reference).
     fn zero(&mut self, ty: ir::Type) -> ir::Value {
         match ty {
+            ty if ty.is_vector() => ops::simd::vconst(self, ty, 0),
             ir::types::F32 => self.b.ins().f32const(ir::immediates::Ieee32::with_bits(0)),
             ir::types::F64 => self.b.ins().f64const(ir::immediates::Ieee64::with_bits(0)),
             _ => self.b.ins().iconst(ty, 0),

@@ -6,7 +6,7 @@
 //! start with the loop's parameters, a branch to any other block goes to its
 //! end with the block's results).
 
-use cranelift_codegen::ir::{self, BlockArg};
+use cranelift_codegen::ir::{self, types, BlockArg};
 
 use super::FuncCx;
 
@@ -90,8 +90,34 @@ impl FuncCx<'_, '_> {
         self.values.split_off(at)
     }
 
-    /// The top `n` operands as branch arguments.
-    pub fn branch_args(&self, n: usize) -> Vec<BlockArg> {
+    /// `v`, bitcast to `I8X16` if it is a vector of another type: the type
+    /// a `v128` has in locals, globals, block parameters and signatures.
+    pub fn canonical(&mut self, v: ir::Value) -> ir::Value {
+        if self.b.func.dfg.value_type(v).is_vector() {
+            self.as_vector(v, types::I8X16)
+        } else {
+            v
+        }
+    }
+
+    /// Makes the top `n` operands [`canonical`](Self::canonical), before
+    /// they leave the operator that produced them (branch, call, return).
+    pub fn canonicalize_top(&mut self, n: usize) {
+        let len = self.values.len();
+        for i in len - n..len {
+            self.values[i] = self.canonical(self.values[i]);
+        }
+    }
+
+    /// Pops the top `n` operands in push order, made canonical.
+    pub fn popn_canonical(&mut self, n: usize) -> Vec<ir::Value> {
+        self.canonicalize_top(n);
+        self.popn(n)
+    }
+
+    /// The top `n` operands as branch arguments (made canonical).
+    pub fn branch_args(&mut self, n: usize) -> Vec<BlockArg> {
+        self.canonicalize_top(n);
         self.peekn(n).iter().map(|v| BlockArg::Value(*v)).collect()
     }
 

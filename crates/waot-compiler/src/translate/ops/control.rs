@@ -29,14 +29,8 @@ fn block_types(
     blockty: BlockType,
     offset: u64,
 ) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
-    let convert = |tys: &[ValType]| -> Result<Vec<ir::Type>> {
-        tys.iter()
-            .map(|t| match t {
-                ValType::V128 => Err(unsupported("v128 block types", offset)),
-                t => Ok(abi::clif_type(*t)),
-            })
-            .collect()
-    };
+    let convert =
+        |tys: &[ValType]| -> Result<Vec<ir::Type>> { Ok(tys.iter().map(|t| abi::clif_type(*t)).collect()) };
     match blockty {
         BlockType::Empty => Ok((Vec::new(), Vec::new())),
         BlockType::Type(t) => {
@@ -250,6 +244,7 @@ pub(crate) fn translate_br_table(cx: &mut FuncCx<'_, '_>, targets: &BrTable<'_>)
 /// `return`
 pub(crate) fn translate_return(cx: &mut FuncCx<'_, '_>) {
     let n = cx.control[0].num_results;
+    cx.canonicalize_top(n);
     let results = cx.peekn(n).to_vec();
     cx.b.ins().return_(&results);
     cx.reachable = false;

@@ -64,7 +64,7 @@ pub(crate) enum Store {
 }
 
 /// The memory a `memarg` refers to (a 32-bit linear memory).
-fn memarg_memory(cx: &FuncCx<'_, '_>, memarg: &MemArg, offset: u64) -> Result<u32> {
+pub(crate) fn memarg_memory(cx: &FuncCx<'_, '_>, memarg: &MemArg, offset: u64) -> Result<u32> {
     match memarg.target {
         MemArgTarget::Memory(mem) => {
             cx.env.check_memory32(mem, offset)?;
@@ -76,7 +76,7 @@ fn memarg_memory(cx: &FuncCx<'_, '_>, memarg: &MemArg, offset: u64) -> Result<u3
 
 /// Pops a wasm address and returns the native address and the immediate
 /// offset for the access.
-fn heap_addr(cx: &mut FuncCx<'_, '_>, mem: u32, memarg: &MemArg) -> (ir::Value, i32) {
+pub(crate) fn heap_addr(cx: &mut FuncCx<'_, '_>, mem: u32, memarg: &MemArg) -> (ir::Value, i32) {
     let addr = cx.pop();
     let base = cx.env.memory_base(&mut cx.b, mem);
     let addr = cx.b.ins().uextend(types::I64, addr);

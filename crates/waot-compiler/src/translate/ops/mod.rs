@@ -1,10 +1,10 @@
 //! `translate_operator`: one arm per operator, each dispatching to the file
 //! of its spec chapter (section 2.4 "Instructions").
 //!
-//! Numeric and conversion operators are many and uniform, so they are
-//! matched inside `numeric.rs` and `conversion.rs`; anything that neither
-//! recognizes is reported as unsupported (128-bit SIMD, and every proposal
-//! beyond WebAssembly 2.0).
+//! Numeric, conversion and vector operators are many and uniform, so they
+//! are matched inside `numeric.rs`, `conversion.rs` and `simd.rs`; anything
+//! that none recognizes is reported as unsupported (every proposal beyond
+//! WebAssembly 2.0).
 
 pub(super) mod call;
 pub(super) mod control;
@@ -13,6 +13,7 @@ pub(super) mod memory;
 pub(super) mod numeric;
 pub(super) mod parametric;
 pub(super) mod reference;
+pub(super) mod simd;
 pub(super) mod table;
 pub(super) mod variable;
 
@@ -37,7 +38,7 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
         Op::BrIf { relative_depth } => control::translate_br_if(cx, relative_depth),
         Op::BrTable { targets } => control::translate_br_table(cx, &targets)?,
         Op::Return => control::translate_return(cx),
-        Op::Call { function_index } => call::translate_call(cx, function_index, offset)?,
+        Op::Call { function_index } => call::translate_call(cx, function_index)?,
         Op::CallIndirect {
             type_index,
             table_index,
@@ -49,13 +50,13 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
 
         Op::Drop => parametric::translate_drop(cx),
         Op::Select => parametric::translate_select(cx),
-        Op::TypedSelect { ty } => parametric::translate_typed_select(cx, ty, offset)?,
+        Op::TypedSelect { .. } => parametric::translate_typed_select(cx),
 
         Op::LocalGet { local_index } => variable::translate_local_get(cx, local_index),
         Op::LocalSet { local_index } => variable::translate_local_set(cx, local_index),
         Op::LocalTee { local_index } => variable::translate_local_tee(cx, local_index),
-        Op::GlobalGet { global_index } => variable::translate_global_get(cx, global_index, offset)?,
-        Op::GlobalSet { global_index } => variable::translate_global_set(cx, global_index, offset)?,
+        Op::GlobalGet { global_index } => variable::translate_global_get(cx, global_index),
+        Op::GlobalSet { global_index } => variable::translate_global_set(cx, global_index),
 
         Op::TableGet { table } => table::translate_table_get(cx, table, offset)?,
         Op::TableSet { table } => table::translate_table_set(cx, table, offset)?,
@@ -106,7 +107,10 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
         Op::DataDrop { data_index } => memory::translate_data_drop(cx, data_index),
 
         op => {
-            if !numeric::translate(cx, &op) && !conversion::translate(cx, &op) {
+            if !numeric::translate(cx, &op)
+                && !conversion::translate(cx, &op)
+                && !simd::translate(cx, &op, offset)?
+            {
                 return Err(unsupported(&operator_name(&op), offset));
             }
         }
@@ -125,7 +129,7 @@ fn zext(cx: &mut FuncCx<'_, '_>, v: ir::Value) -> ir::Value {
 }
 
 /// The operator's name as wasmparser spells it (`V128Load`, `ReturnCall`).
-fn operator_name(op: &Op<'_>) -> String {
+pub(super) fn operator_name(op: &Op<'_>) -> String {
     let debug = format!("{op:?}");
     let end = debug
         .find(|c: char| !c.is_ascii_alphanumeric())

@@ -3,7 +3,6 @@
 //! Locals are frontend variables; globals live in (or are pointed to by) the
 //! VM context, see `env.rs`.
 
-use crate::error::Result;
 use crate::translate::FuncCx;
 
 /// `local.get x`
@@ -15,11 +14,13 @@ pub(crate) fn translate_local_get(cx: &mut FuncCx<'_, '_>, index: u32) {
 /// `local.set x`
 pub(crate) fn translate_local_set(cx: &mut FuncCx<'_, '_>, index: u32) {
     let v = cx.pop();
+    let v = cx.canonical(v);
     cx.b.def_var(cx.locals[index as usize], v);
 }
 
 /// `local.tee x`
 pub(crate) fn translate_local_tee(cx: &mut FuncCx<'_, '_>, index: u32) {
+    cx.canonicalize_top(1);
     let v = *cx
         .peekn(1)
         .first()
@@ -28,14 +29,14 @@ pub(crate) fn translate_local_tee(cx: &mut FuncCx<'_, '_>, index: u32) {
 }
 
 /// `global.get x`
-pub(crate) fn translate_global_get(cx: &mut FuncCx<'_, '_>, index: u32, offset: u64) -> Result<()> {
-    let v = cx.env.global_get(&mut cx.b, index, offset)?;
+pub(crate) fn translate_global_get(cx: &mut FuncCx<'_, '_>, index: u32) {
+    let v = cx.env.global_get(&mut cx.b, index);
     cx.push(v);
-    Ok(())
 }
 
 /// `global.set x`
-pub(crate) fn translate_global_set(cx: &mut FuncCx<'_, '_>, index: u32, offset: u64) -> Result<()> {
+pub(crate) fn translate_global_set(cx: &mut FuncCx<'_, '_>, index: u32) {
     let v = cx.pop();
-    cx.env.global_set(&mut cx.b, index, v, offset)
+    let v = cx.canonical(v);
+    cx.env.global_set(&mut cx.b, index, v);
 }

@@ -1,0 +1,44 @@
+//! Valid modules from wasm-smith (every feature waot supports) must compile,
+//! and compiling twice (in parallel and serially) gives the same bytes.
+#![no_main]
+
+use libfuzzer_sys::arbitrary::{Result, Unstructured};
+use libfuzzer_sys::fuzz_target;
+
+#[path = "../../tests/oracle/mod.rs"]
+mod oracle;
+
+fn module(data: &[u8]) -> Result<Vec<u8>> {
+    let mut u = Unstructured::new(data);
+    let mut config = oracle::smith_config();
+    // Compile-only: no need to keep execution cheap.
+    config.max_imports = 100;
+    config.memory_max_size_required = false;
+    config.table_max_size_required = false;
+    config.max_memory32_bytes = 1 << 32;
+    config.max_table_elements = 10_000_000;
+    config.export_everything = u.arbitrary()?;
+    config.canonicalize_nans = u.arbitrary()?;
+    config.max_funcs = u.int_in_range(0..=200)?;
+    config.max_instructions = u.int_in_range(0..=2000)?;
+    config.max_nesting_depth = u.int_in_range(0..=50)?;
+    Ok(wasm_smith::Module::new(config, &mut u)?.to_bytes())
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(wasm) = module(data) else { return };
+    let mut config = oracle::waot_config();
+    let object = match waot_compiler::compile(&wasm, &config) {
+        Ok(o) => o,
+        Err(e) => {
+            let _ = std::fs::write("compile_smith-failure.wasm", &wasm);
+            panic!("valid module rejected: {e}");
+        }
+    };
+    config.parallel = true;
+    let again = waot_compiler::compile(&wasm, &config).expect("compiles again");
+    assert!(
+        object == again,
+        "output differs between serial and parallel compiles"
+    );
+});

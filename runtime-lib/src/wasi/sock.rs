@@ -1,0 +1,135 @@
+//! `sock_*` on sockets the program inherited (stdio fds that are sockets,
+//! e.g. under inetd or systemd socket activation) and on the connections
+//! `sock_accept` returns. Any other fd is `Notsock` (the host's answer);
+//! preview1 has no way to create sockets.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use super::errno::{check, retry};
+use super::fd::host_iovecs;
+use super::fd_table::{filetype, rights, Entry};
+use super::{errno_of, with_memory, Args, Errno, WasiCtx};
+use crate::{HostContext, Trap};
+
+/// `riflags`
+const RECV_PEEK: u32 = 1;
+const RECV_WAITALL: u32 = 2;
+/// `roflags::recv_data_truncated`
+const RECV_DATA_TRUNCATED: u16 = 1;
+/// `fdflags::nonblock`
+const NONBLOCK: u32 = 4;
+
+pub(crate) fn sock_accept(
+    w: &mut WasiCtx,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
+    let flags = a.u32(1);
+    if flags & !NONBLOCK != 0 {
+        return Ok(Errno::Inval);
+    }
+    let fd = match w.fds.host(a.u32(0), rights::SOCK_ACCEPT) {
+        Ok(fd) => fd,
+        Err(e) => return Ok(e),
+    };
+    let out = a.u32(2);
+    let fds = &mut w.fds;
+    with_memory(ctx, |mem| {
+        mem.slice_mut(out, 4)?;
+        let mut hf = libc::SOCK_CLOEXEC;
+        if flags & NONBLOCK != 0 {
+            hf |= libc::SOCK_NONBLOCK;
+        }
+        // SAFETY: null address arguments are allowed.
+        let c = retry(|| unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), hf) })?;
+        // SAFETY: `c` is a new fd we own.
+        let owned = unsafe { OwnedFd::from_raw_fd(c) };
+        let guest = fds.insert(Entry::owned(owned, filetype::SOCKET_STREAM, rights::SOCKET, 0))?;
+        mem.write_u32(out, guest)
+    })
+}
+
+pub(crate) fn sock_recv(
+    w: &mut WasiCtx,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
+    let riflags = a.u32(3);
+    if riflags & !(RECV_PEEK | RECV_WAITALL) != 0 {
+        return Ok(Errno::Inval);
+    }
+    let fd = match w.fds.host(a.u32(0), rights::FD_READ) {
+        Ok(fd) => fd,
+        Err(e) => return Ok(e),
+    };
+    let (len_out, flags_out) = (a.u32(4), a.u32(5));
+    with_memory(ctx, |mem| {
+        let mut iovs = host_iovecs(mem, a.u32(1), a.u32(2))?;
+        mem.slice_mut(len_out, 4)?;
+        mem.slice_mut(flags_out, 2)?;
+        let mut flags = 0;
+        if riflags & RECV_PEEK != 0 {
+            flags |= libc::MSG_PEEK;
+        }
+        if riflags & RECV_WAITALL != 0 {
+            flags |= libc::MSG_WAITALL;
+        }
+        // SAFETY: an all-zero msghdr is valid; iovecs point into memory.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iovs.as_mut_ptr();
+        msg.msg_iovlen = iovs.len();
+        let n = retry(|| unsafe { libc::recvmsg(fd, &mut msg, flags) })?;
+        let ro = if msg.msg_flags & libc::MSG_TRUNC != 0 {
+            RECV_DATA_TRUNCATED
+        } else {
+            0
+        };
+        mem.write_u32(len_out, n as u32)?;
+        mem.slice_mut(flags_out, 2)?.copy_from_slice(&ro.to_le_bytes());
+        Ok(())
+    })
+}
+
+pub(crate) fn sock_send(
+    w: &mut WasiCtx,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
+    if a.u32(3) != 0 {
+        return Ok(Errno::Inval);
+    }
+    let fd = match w.fds.host(a.u32(0), rights::FD_WRITE) {
+        Ok(fd) => fd,
+        Err(e) => return Ok(e),
+    };
+    let out = a.u32(4);
+    with_memory(ctx, |mem| {
+        let mut iovs = host_iovecs(mem, a.u32(1), a.u32(2))?;
+        mem.slice_mut(out, 4)?;
+        // SAFETY: as in sock_recv.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iovs.as_mut_ptr();
+        msg.msg_iovlen = iovs.len();
+        let n = retry(|| unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })?;
+        mem.write_u32(out, n as u32)
+    })
+}
+
+pub(crate) fn sock_shutdown(
+    w: &mut WasiCtx,
+    _: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
+    let how = match a.u32(1) {
+        1 => libc::SHUT_RD,
+        2 => libc::SHUT_WR,
+        3 => libc::SHUT_RDWR,
+        _ => return Ok(Errno::Inval),
+    };
+    errno_of(
+        w.fds
+            .host(a.u32(0), rights::SOCK_SHUTDOWN)
+            // SAFETY: plain syscall.
+            .and_then(|fd| check(unsafe { libc::shutdown(fd, how) }).map(drop)),
+    )
+}
