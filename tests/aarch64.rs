@@ -102,7 +102,7 @@ fn arm64_command(exe: &Path, args: &[&str]) -> Command {
     let mut cmd = if cfg!(target_arch = "aarch64") {
         Command::new(exe)
     } else {
-        let mut c = Command::new("qemu-aarch64");
+        let mut c = Command::new(which("qemu-aarch64"));
         c.arg("-L").arg(SYSROOT).arg(exe);
         c
     };
@@ -110,11 +110,27 @@ fn arm64_command(exe: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// The absolute path of program `name` on `PATH` (the commands run with a
+/// cleared environment, so no `PATH` lookup happens there).
+fn which(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("`{name}` not found on PATH; run scripts/setup.sh"))
+}
+
 /// What `file` says about `path`.
 fn file_type(path: &Path) -> String {
     let out = run(Command::new("file").arg("-b").arg(path), LIMIT)
         .unwrap_or_else(|e| panic!("`file` (Debian package file): {e}"));
-    assert!(out.status.success(), "file {}: {}", path.display(), describe(out.status));
+    assert!(
+        out.status.success(),
+        "file {}: {}",
+        path.display(),
+        describe(out.status)
+    );
     out.stdout_text().trim().to_string()
 }
 
@@ -236,9 +252,13 @@ fn static_executables() {
     let how = program_run("args");
     for target in ["x86_64-unknown-linux-gnu", TARGET] {
         let dir = tempfile::tempdir().unwrap();
-        let exe = build(target, &input, dir.path(), &["--static"]).unwrap_or_else(|e| panic!("{e}"));
+        let exe =
+            build(target, &input, dir.path(), &["--static"]).unwrap_or_else(|e| panic!("{e}"));
         let ty = file_type(&exe);
-        assert!(ty.contains("statically linked"), "{target}: file says: {ty}");
+        assert!(
+            ty.contains("statically linked"),
+            "{target}: file says: {ty}"
+        );
         let arch = if target == TARGET {
             "ARM aarch64"
         } else {
@@ -254,9 +274,18 @@ fn static_executables() {
         };
         cmd.envs(how.env.iter().copied());
         let out = run(&mut cmd, LIMIT).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(out.stdout_text(), String::from_utf8_lossy(&expected), "{target}");
+        assert_eq!(
+            out.stdout_text(),
+            String::from_utf8_lossy(&expected),
+            "{target}"
+        );
         assert_eq!(out.stderr_text(), how.stderr, "{target}");
-        assert_eq!(out.status.code(), Some(how.status), "{target}: {}", describe(out.status));
+        assert_eq!(
+            out.status.code(),
+            Some(how.status),
+            "{target}: {}",
+            describe(out.status)
+        );
     }
 }
 
@@ -267,7 +296,8 @@ fn static_trap() {
     let expected = Expectations::parse(&fs::read_to_string(&input).unwrap()).unwrap();
     for target in ["x86_64-unknown-linux-gnu", TARGET] {
         let dir = tempfile::tempdir().unwrap();
-        let exe = build(target, &input, dir.path(), &["--static"]).unwrap_or_else(|e| panic!("{e}"));
+        let exe =
+            build(target, &input, dir.path(), &["--static"]).unwrap_or_else(|e| panic!("{e}"));
         let mut cmd = if target == TARGET {
             arm64_command(&exe, &[])
         } else {
@@ -277,7 +307,11 @@ fn static_trap() {
         };
         let out = run(&mut cmd, LIMIT).unwrap_or_else(|e| panic!("{e}"));
         let problems = expected.check(&out);
-        assert!(problems.is_empty(), "{target}: {problems:?}\n{}", out.stderr_text());
+        assert!(
+            problems.is_empty(),
+            "{target}: {problems:?}\n{}",
+            out.stderr_text()
+        );
     }
 }
 
@@ -372,4 +406,170 @@ fn wasi_programs() {
             Err(problems.join("\n"))
         }
     });
+}
+
+/// One line of `tests/wasi/manifest.txt` (format in its header).
+struct WasiProgram {
+    name: String,
+    args: Vec<String>,
+    env: Vec<String>,
+    stdin: Option<String>,
+    exit: i32,
+    setup: Vec<String>,
+}
+
+fn wasi_manifest() -> Vec<WasiProgram> {
+    let text = fs::read_to_string(repo_root().join("tests/wasi/manifest.txt")).unwrap();
+    let list = |s: &str, sep: char| -> Vec<String> {
+        if s == "-" {
+            Vec::new()
+        } else {
+            s.split(sep).map(str::to_string).collect()
+        }
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('|').map(str::trim).collect();
+            assert_eq!(f.len(), 6, "bad manifest line {l:?}");
+            WasiProgram {
+                name: f[0].to_string(),
+                args: list(f[1], ' '),
+                env: list(f[2], ';'),
+                stdin: (f[3] != "-").then(|| f[3].to_string()),
+                exit: f[4].parse().unwrap(),
+                setup: list(f[5], ';'),
+            }
+        })
+        .collect()
+}
+
+/// `c/filestat` lines no runtime passes with the committed `.wasm` (a
+/// wasi-libc defect; see `FILESTAT_LIBC_DEFECT` in `tests/wasi.rs`).
+const FILESTAT_LIBC_DEFECT: &[&str] = &[
+    "futimens atime only",
+    "atime 1000000000.999999999",
+    "futimens mtime UTIME_NOW",
+    "mtime is now (within 5 s)",
+    "atime kept",
+    "directory atime and mtime now",
+    "filestat: ",
+];
+
+fn strip_defects(text: &str) -> String {
+    text.lines()
+        .filter(|l| !FILESTAT_LIBC_DEFECT.iter().any(|d| l.contains(d)))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// One WASI corpus program cross-built for arm64 (preopen and environment
+/// granted at build time) and run under qemu, checked as `tests/wasi.rs`
+/// checks it on x86_64.
+fn check_wasi_program(p: &WasiProgram) -> Result<(), String> {
+    let wasi = repo_root().join("tests/wasi");
+    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let t = tmp.path().join("t");
+    let root = t.join("root");
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let mut outside = Vec::new();
+    for item in &p.setup {
+        let (kind, rest) = item.split_once(':').expect("setup item KIND:...");
+        let (path, value) = rest.split_once('=').unwrap_or((rest, ""));
+        match kind {
+            "file" => fs::write(root.join(path), value).unwrap(),
+            "dir" => fs::create_dir_all(root.join(path)).unwrap(),
+            "symlink" => std::os::unix::fs::symlink(value, root.join(path)).unwrap(),
+            "outside" => {
+                fs::write(t.join(path), value).unwrap();
+                outside.push((path.to_string(), value.to_string()));
+            }
+            _ => panic!("unknown setup item {item}"),
+        }
+    }
+    let mut extra = vec!["--dir".to_string(), format!("{}::.", root.display())];
+    extra.extend(p.env.iter().map(|e| format!("--env={e}")));
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let input = wasi.join(format!("{}.wasm", p.name));
+    let exe = cross_build(&input, tmp.path(), &extra)?;
+    let args: Vec<&str> = p.args.iter().map(String::as_str).collect();
+    let mut cmd = arm64_command(&exe, &args);
+    cmd.current_dir(tmp.path());
+    let out = match &p.stdin {
+        None => run(&mut cmd, LIMIT)?,
+        Some(s) => {
+            // `support::run` closes stdin; feed the file through the shell.
+            let mut sh = Command::new(which("sh"));
+            sh.arg("-c")
+                .arg("f=$1; shift; exec \"$@\" < \"$f\"")
+                .arg("sh")
+                .arg(wasi.join(s))
+                .arg(cmd.get_program())
+                .args(cmd.get_args())
+                .env_clear()
+                .current_dir(tmp.path());
+            run(&mut sh, LIMIT)?
+        }
+    };
+    let expected =
+        fs::read_to_string(wasi.join(format!("{}.expected", p.name))).map_err(|e| e.to_string())?;
+    let got = out.stdout_text();
+    let defect = p.name == "c/filestat";
+    let (want, have) = if defect {
+        (strip_defects(&expected), strip_defects(&got))
+    } else {
+        (expected, got.clone())
+    };
+    let mut problems = Vec::new();
+    if want != have {
+        problems.push(format!(
+            "stdout differs\n--- expected:\n{want}--- got:\n{got}"
+        ));
+    }
+    if !defect && out.status.code() != Some(p.exit) {
+        problems.push(format!(
+            "expected exit {}, got {}",
+            p.exit,
+            describe(out.status)
+        ));
+    }
+    for (name, text) in &outside {
+        let now = fs::read_to_string(t.join(name)).unwrap_or_default();
+        if &now != text {
+            problems.push(format!("outside file {name} changed to {now:?}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}:\n{}\nstderr:\n{}",
+            p.name,
+            problems.join("\n"),
+            out.stderr_text()
+        ))
+    }
+}
+
+#[test]
+fn wasi_corpus() {
+    let programs = wasi_manifest();
+    assert!(!programs.is_empty(), "empty tests/wasi/manifest.txt");
+    let failures: Vec<String> = thread::scope(|s| {
+        let handles: Vec<_> = programs
+            .iter()
+            .map(|p| s.spawn(move || check_wasi_program(p)))
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("check thread panicked").err())
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n\n{}",
+        failures.len(),
+        programs.len(),
+        failures.join("\n\n")
+    );
 }

@@ -2,7 +2,7 @@
 //! a fixed, seeded set of wasm-smith modules, plus the regression modules
 //! that fuzzing found (`tests/differential/*.wat`, one finding per file).
 //!
-//! `WAOT_DIFF_N` overrides the number of generated modules (default 300),
+//! `WAOT_DIFF_N` overrides the number of generated modules (default 1000),
 //! `WAOT_DIFF_SEED` the first seed.
 
 #[path = "oracle/mod.rs"]
@@ -45,14 +45,14 @@ fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T 
 
 #[test]
 fn wasm_smith_modules_agree_with_wasmi() {
-    let n = env_u64("WAOT_DIFF_N", 300);
+    let n = env_u64("WAOT_DIFF_N", 1000);
     let first = env_u64("WAOT_DIFF_SEED", 0);
     let report = on_big_stack(move || {
-        let (mut same, mut stack, mut skipped, mut calls) = (0, 0, 0, 0usize);
+        let (mut same, mut stack, mut skipped, mut calls, mut inst_traps) = (0, 0, 0, 0usize, 0);
         let mut failures = Vec::new();
         for seed in first..first + n {
             // Sizes vary with the seed so both tiny and larger modules occur.
-            let len = 256 + (seed as usize * 997) % 8192;
+            let len = 256 + (seed as usize * 7919) % 32768;
             let Ok(wasm) = oracle::generate(&seed_bytes(seed, len)) else {
                 skipped += 1;
                 continue;
@@ -60,6 +60,7 @@ fn wasm_smith_modules_agree_with_wasmi() {
             match (oracle::run_wasmi(&wasm), oracle::run_waot(&wasm)) {
                 (Ok(b), Ok(a)) => {
                     calls += a.calls.len();
+                    inst_traps += usize::from(a.instantiation_trap.is_some());
                     match oracle::compare(&a, &b) {
                         Ok(Verdict::Same) => same += 1,
                         Ok(Verdict::StackLimitsDiffer) => stack += 1,
@@ -71,7 +72,8 @@ fn wasm_smith_modules_agree_with_wasmi() {
         }
         eprintln!(
             "differential: {n} seeds from {first}: {same} same, {stack} stack limits differ, \
-             {skipped} not generated, {} diverged; {calls} export calls",
+             {skipped} not generated, {} diverged; {calls} export calls, \
+             {inst_traps} instantiations trapped",
             failures.len()
         );
         failures
@@ -119,4 +121,20 @@ fn regression_modules_agree_with_wasmi() {
         failures
     });
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Writes the seed corpus of the `compile_bytes` fuzz target (valid modules
+/// from the same generator): `cargo test --release -p waot-tests --test
+/// differential -- --ignored write_compile_bytes_corpus`.
+#[test]
+#[ignore = "regenerates fuzz/corpus/compile_bytes"]
+fn write_compile_bytes_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/compile_bytes");
+    std::fs::create_dir_all(&dir).unwrap();
+    for seed in 0..32u64 {
+        let len = 64 + (seed as usize * 211) % 2048;
+        if let Ok(wasm) = oracle::generate(&seed_bytes(seed, len)) {
+            std::fs::write(dir.join(format!("smith-{seed:02}.wasm")), wasm).unwrap();
+        }
+    }
 }

@@ -132,6 +132,8 @@ enum Expect {
     Compiles,
     /// Compile, instantiate, and make these calls in order.
     Runs(Vec<Call>),
+    /// Compile, then instantiation fails with a message containing this.
+    InstantiationRefused(&'static str),
     /// Compilation fails with a message containing this.
     CompileRefused(&'static str),
 }
@@ -264,7 +266,8 @@ fn maximal_memory() -> (Vec<u8>, Expect) {
     let mem8 = |align| wasm_encoder::MemArg {
         offset: 0,
         align,
-        memory_index: 0,
+        target: wasm_encoder::MemArgTarget::Memory(0),
+        ordering: None,
     };
     let st = b.func(
         store_ty,
@@ -345,7 +348,7 @@ fn oversized_table_min() -> (Vec<u8>, Expect) {
     b.tables.table(table(u32::MAX as u64, None));
     let ty = b.ty(&[], &[]);
     b.func(ty, vec![], &[]);
-    (b.finish(), Expect::CompileRefused("table"))
+    (b.finish(), Expect::InstantiationRefused("too large"))
 }
 
 fn big_data_segment() -> (Vec<u8>, Expect) {
@@ -363,7 +366,8 @@ fn big_data_segment() -> (Vec<u8>, Expect) {
             I::I32Load8U(wasm_encoder::MemArg {
                 offset: 0,
                 align: 0,
-                memory_index: 0,
+                target: wasm_encoder::MemArgTarget::Memory(0),
+                ordering: None,
             }),
         ],
     );
@@ -413,6 +417,13 @@ fn max_locals() -> (Vec<u8>, Expect) {
     let f = b.func(ty, vec![(n, I32)], &body);
     b.export_func("f", f);
     (b.finish(), Expect::Runs(vec![call("f", &[41], &[41])]))
+}
+
+fn too_many_locals() -> (Vec<u8>, Expect) {
+    let mut b = Builder::default();
+    let ty = b.ty(&[], &[]);
+    b.func(ty, vec![(50_001, I32)], &[]);
+    (b.finish(), Expect::CompileRefused("locals"))
 }
 
 const CASES: &[Case] = &[
@@ -487,6 +498,11 @@ const CASES: &[Case] = &[
         build: many_exports,
     },
     Case {
+        name: "locals_over_limit",
+        what: "one function with 50,001 locals",
+        build: too_many_locals,
+    },
+    Case {
         name: "locals_50k",
         what: "one function with 50,000 locals",
         build: max_locals,
@@ -508,6 +524,10 @@ fn run_case(case: &Case) -> Result<String, String> {
     let (wasm, expect) = (case.build)();
     let mut config = waot_compiler::Config::new(target_lexicon::Triple::host());
     config.symbol_prefix = "hostile".to_string();
+    // For investigating a slow case: WAOT_HOSTILE_OPT=none.
+    if std::env::var("WAOT_HOSTILE_OPT").is_ok_and(|v| v == "none") {
+        config.opt_level = waot_compiler::OptLevel::None;
+    }
     let start = Instant::now();
     let compiled = waot_compiler::compile(&wasm, &config);
     let compile_time = start.elapsed();
@@ -534,6 +554,15 @@ fn run_case(case: &Case) -> Result<String, String> {
     let run_start = Instant::now();
     let outcome = match expect {
         Expect::Compiles | Expect::CompileRefused(_) => "compiles".to_string(),
+        Expect::InstantiationRefused(what) => {
+            let module = load(&object)?;
+            match Store::new().instantiate(&module, &[]) {
+                Err(e) if format!("{e:?}").contains(what) => {
+                    format!("instantiation refused: {e:?}")
+                }
+                other => return Err(format!("expected refusal ({what}), got {other:?}")),
+            }
+        }
         Expect::Runs(calls) => {
             let module = load(&object)?;
             let mut store = Store::new();
@@ -638,7 +667,10 @@ fn hostile_modules_compile_in_bounded_time_and_memory() {
             use std::io::Read;
             let _ = so.read_to_string(&mut out);
         }
-        let line = out.lines().find(|l| l.starts_with("HOSTILE-"));
+        // libtest may print "test <name> ... " on the same line first.
+        let line = out
+            .lines()
+            .find_map(|l| l.find("HOSTILE-").map(|i| &l[i..]));
         match (status, line) {
             (None, _) => failures.push(format!("{}: no result within {CASE_LIMIT:?}", case.name)),
             (Some(_), Some(l)) if l.starts_with("HOSTILE-OK|") => {

@@ -88,6 +88,12 @@ pub struct CExtern {
     pub object: *const c_void,
 }
 
+// Host objects are reference counted with `Arc`, not `Rc`: C may drop its
+// reference on another thread than the instances that imported them (the
+// count must be atomic), while the objects themselves are only used by one
+// thread at a time (the C API's contract), so they are neither `Send` nor
+// `Sync` in Rust's sense.
+
 /// A host-created memory (`waot_memory`).
 pub type HostMemory = SharedCell<MemoryData>;
 /// A host-created table (`waot_table`).
@@ -305,7 +311,11 @@ fn instantiate(
         InstantiateError::Trap(t) => (WAOT_TRAP, t.to_string()),
         e => (WAOT_ERROR, e.to_string()),
     })?;
-    let exports = store.exports(instance).into_iter().map(|(_, e)| e).collect();
+    let exports = store
+        .exports(instance)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
     Ok(CInstance {
         store,
         exports,
@@ -459,11 +469,18 @@ pub unsafe extern "C" fn waot_rt_call(
 unsafe fn call(inst: *mut CInstance, index: u32, values: *mut CVal, num_values: usize) -> c_int {
     // SAFETY: `inst` is live; shared borrows end before wasm runs.
     let store: *mut Store = unsafe { &mut (*inst).store };
-    let f = match unsafe { (&(*inst).exports).get(index as usize) } {
+    let exports = unsafe { &(*inst).exports };
+    let f = match exports.get(index as usize) {
         Some(Extern::Func(f)) => *f,
         _ => {
             // SAFETY: `inst` is live.
-            return unsafe { fail(inst, WAOT_ERROR, &format!("export {index} is not a function")) };
+            return unsafe {
+                fail(
+                    inst,
+                    WAOT_ERROR,
+                    &format!("export {index} is not a function"),
+                )
+            };
         }
     };
     // SAFETY: no exclusive borrow of the store is live here.
@@ -737,6 +754,7 @@ pub extern "C" fn waot_rt_memory_new(min_pages: u64, max_pages: u64) -> *mut Hos
             shared: false,
         };
         match MemoryData::new(ty) {
+            #[expect(clippy::arc_with_non_send_sync, reason = "see HostMemory")]
             Ok(m) => Arc::into_raw(Arc::new(SharedCell::new(m))).cast_mut(),
             Err(e) => {
                 set_last_error(&e);
@@ -815,6 +833,7 @@ pub extern "C" fn waot_rt_table_new(elem_type: u32, min: u64, max: u64) -> *mut 
             table64: false,
         };
         match TableData::new(ty, 0) {
+            #[expect(clippy::arc_with_non_send_sync, reason = "see HostMemory")]
             Ok(t) => Arc::into_raw(Arc::new(SharedCell::new(t))).cast_mut(),
             Err(e) => {
                 set_last_error(&e);
@@ -879,7 +898,9 @@ pub unsafe extern "C" fn waot_rt_global_new(
                 mutable: mutable_ != 0,
             },
         };
-        Arc::into_raw(Arc::new(g)).cast_mut()
+        #[expect(clippy::arc_with_non_send_sync, reason = "see HostMemory")]
+        let g = Arc::new(g);
+        Arc::into_raw(g).cast_mut()
     })
 }
 
@@ -1045,7 +1066,10 @@ mod tests {
         unsafe {
             assert_eq!(waot_rt_wasi_arg(cfg, c"prog".as_ptr()), WAOT_OK);
             assert_eq!(waot_rt_wasi_env(cfg, c"A".as_ptr(), c"1".as_ptr()), WAOT_OK);
-            assert_eq!(waot_rt_wasi_env(cfg, c"A=".as_ptr(), c"1".as_ptr()), WAOT_ERROR);
+            assert_eq!(
+                waot_rt_wasi_env(cfg, c"A=".as_ptr(), c"1".as_ptr()),
+                WAOT_ERROR
+            );
             let ctx = wasi_ctx(&*cfg).unwrap();
             assert_eq!(ctx.args, vec![b"prog".to_vec()]);
             assert_eq!(ctx.env, vec![b"A=1".to_vec()]);

@@ -68,7 +68,17 @@ pub fn smith_config() -> wasm_smith::Config {
 /// A module generated from `data` with `smith_config`, termination ensured.
 pub fn generate(data: &[u8]) -> arbitrary::Result<Vec<u8>> {
     let mut u = Unstructured::new(data);
-    let mut module = wasm_smith::Module::new(smith_config(), &mut u)?;
+    let mut config = smith_config();
+    // wasm-smith adds items while the input says "one more", so random
+    // input gives mostly tiny modules: ask for a few of each.
+    config.min_funcs = u.int_in_range(1..=12)?;
+    config.min_memories = u.int_in_range(0..=1)?;
+    config.min_globals = u.int_in_range(0..=4)?;
+    config.min_tables = u.int_in_range(0..=1)?;
+    config.min_element_segments = u.int_in_range(0..=2)?;
+    config.min_data_segments = u.int_in_range(0..=2)?;
+    config.max_instructions = u.int_in_range(10..=400)?;
+    let mut module = wasm_smith::Module::new(config, &mut u)?;
     module
         .ensure_termination(FUEL)
         .map_err(|_| arbitrary::Error::IncorrectFormat)?;
@@ -281,6 +291,15 @@ pub fn run_wasmi(wasm: &[u8]) -> Result<Execution, String> {
             ex.instantiation_trap = Some(class(&e));
             return Ok(ex);
         }
+        // wasmi reports segments out of bounds as instantiation errors, not traps.
+        Err(e) if e.to_string().contains("out of bounds table access") => {
+            ex.instantiation_trap = Some(TrapClass::TableOutOfBounds);
+            return Ok(ex);
+        }
+        Err(e) if e.to_string().contains("out of bounds memory access") => {
+            ex.instantiation_trap = Some(TrapClass::MemoryOutOfBounds);
+            return Ok(ex);
+        }
         Err(e) => return Err(format!("wasmi instantiate: {e}")),
     };
     fn to_v(v: &Val) -> V {
@@ -295,8 +314,8 @@ pub fn run_wasmi(wasm: &[u8]) -> Result<Execution, String> {
             _ => V::Ref(false),
         }
     }
-    // wasmi does not promise an export order: use the module's.
-    let names: Vec<String> = module.exports().map(|e| e.name().to_string()).collect();
+    // wasmi does not keep the export order (waot does): read the module's.
+    let names = export_names(wasm);
     for (k, name) in names.iter().enumerate() {
         let Some(Extern::Func(f)) = inst.get_export(&store, name) else {
             continue;
@@ -320,7 +339,11 @@ pub fn run_wasmi(wasm: &[u8]) -> Result<Execution, String> {
                 }
             })
             .collect();
-        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
+        let mut results: Vec<Val> = ty
+            .results()
+            .iter()
+            .map(|t| Val::default_for_ty(*t))
+            .collect();
         let r = f
             .call(&mut store, &args, &mut results)
             .map(|()| results.iter().map(to_v).collect())
@@ -346,6 +369,17 @@ pub fn run_wasmi(wasm: &[u8]) -> Result<Execution, String> {
         }
     }
     Ok(ex)
+}
+
+/// The module's export names, in the module's order.
+fn export_names(wasm: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ExportSection(reader)) = payload {
+            names.extend(reader.into_iter().flatten().map(|e| e.name.to_string()));
+        }
+    }
+    names
 }
 
 /// How a comparison ended.

@@ -9,8 +9,14 @@
 //! Which scripts: `WAOT_SPEC_DIR` (a folder, whose `.wast` files are run, not
 //! its subfolders, or a single `.wast` file); default `../shared/spec-tests/2.0`.
 //! Features follow the folder: WebAssembly 2.0 under a `2.0` path, 3.0
-//! otherwise. Output: one row per file, then `N passed, M failed`.
+//! otherwise. Output: one row per file, then (for 3.0 runs) one row per
+//! feature (see `feature.rs`), then `N passed, M failed`.
+//!
+//! `WAOT_SPEC_SKIP_UNSUPPORTED=1` counts a module that the compiler rejects
+//! with `CompileError::Unsupported` (and every check that needs it) as
+//! skipped instead of failed; without it (2.0 CI) such modules fail.
 
+mod feature;
 mod script;
 mod values;
 
@@ -38,8 +44,10 @@ pub struct FileResult {
     pub passed: usize,
     /// Checks that failed, with a message each.
     pub failures: Vec<String>,
-    /// Checks not run (feature not enabled), with the reason.
+    /// Checks not run (feature not enabled or not supported), with the reason.
     pub skipped: Vec<String>,
+    /// The feature the file tests (`feature::classify`).
+    pub feature: String,
 }
 
 fn main() {
@@ -56,14 +64,20 @@ fn main() {
         }
     };
     let features = features_for(&root);
+    let by_feature = features != WasmFeatures::WASM2;
+    let skip_unsupported =
+        std::env::var_os("WAOT_SPEC_SKIP_UNSUPPORTED").is_some_and(|v| !v.is_empty() && v != "0");
     let verbose = std::env::var_os("WAOT_SPEC_VERBOSE").is_some();
 
     let started = Instant::now();
-    let results = run_all(&files, features);
+    let results = run_all(&files, features, skip_unsupported);
 
     let mut total_passed = 0;
     let mut total_failed = 0;
+    let mut total_skipped = 0;
     let mut unexpected = 0;
+    // Per feature: files, passed, failed, skipped.
+    let mut features_table: std::collections::BTreeMap<&str, [usize; 4]> = Default::default();
     println!(
         "{:<44} {:>7} {:>7} {:>7}",
         "file", "passed", "failed", "skipped"
@@ -86,9 +100,30 @@ fn main() {
         }
         total_passed += result.passed;
         total_failed += result.failures.len();
+        total_skipped += result.skipped.len();
+        let row = features_table.entry(&result.feature).or_default();
+        row[0] += 1;
+        row[1] += result.passed;
+        row[2] += result.failures.len();
+        row[3] += result.skipped.len();
         if !result.failures.is_empty() && !EXPECTED_FAILURES.iter().any(|(f, _)| *f == name) {
             unexpected += 1;
         }
+    }
+    if by_feature {
+        println!();
+        println!(
+            "{:<32} {:>5} {:>7} {:>7} {:>7}",
+            "feature", "files", "passed", "failed", "skipped"
+        );
+        for (feature, [n, p, f, s]) in &features_table {
+            println!("{feature:<32} {n:>5} {p:>7} {f:>7} {s:>7}");
+        }
+        println!(
+            "{:<32} {:>5} {total_passed:>7} {total_failed:>7} {total_skipped:>7}",
+            "total",
+            files.len()
+        );
     }
     eprintln!("spec: {} files in {:.1?}", files.len(), started.elapsed());
     println!("{total_passed} passed, {total_failed} failed");
@@ -120,7 +155,7 @@ fn features_for(root: &Path) -> WasmFeatures {
 
 /// Runs every file on a pool of worker threads (one per core); a file that
 /// panics or hangs is reported as failed without stopping the others.
-fn run_all(files: &[PathBuf], features: WasmFeatures) -> Vec<FileResult> {
+fn run_all(files: &[PathBuf], features: WasmFeatures, skip_unsupported: bool) -> Vec<FileResult> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -137,11 +172,13 @@ fn run_all(files: &[PathBuf], features: WasmFeatures) -> Vec<FileResult> {
                 let next = queue.lock().unwrap().pop();
                 let Some(i) = next else { break };
                 let path = files[i].clone();
-                let result = std::panic::catch_unwind(|| script::run_file(&path, features))
-                    .unwrap_or_else(|panic| FileResult {
-                        failures: vec![format!("harness panicked: {}", panic_message(&panic))],
-                        ..FileResult::default()
-                    });
+                let result = std::panic::catch_unwind(|| {
+                    script::run_file(&path, features, skip_unsupported)
+                })
+                .unwrap_or_else(|panic| FileResult {
+                    failures: vec![format!("harness panicked: {}", panic_message(&panic))],
+                    ..FileResult::default()
+                });
                 if tx.send((i, result)).is_err() {
                     break;
                 }
@@ -162,11 +199,17 @@ fn run_all(files: &[PathBuf], features: WasmFeatures) -> Vec<FileResult> {
     }
     results
         .into_iter()
-        .map(|r| {
-            r.unwrap_or_else(|| FileResult {
+        .zip(files.iter())
+        .map(|(r, path)| {
+            let mut r = r.unwrap_or_else(|| FileResult {
                 failures: vec![format!("timed out (no result within {FILE_TIMEOUT:?})")],
                 ..FileResult::default()
-            })
+            });
+            if r.feature.is_empty() {
+                let text = std::fs::read(path).unwrap_or_default();
+                r.feature = feature::classify(path, &String::from_utf8_lossy(&text));
+            }
+            r
         })
         .collect()
 }

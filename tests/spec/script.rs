@@ -18,8 +18,14 @@ use crate::FileResult;
 /// Symbol prefix of every module the harness compiles.
 const PREFIX: &str = "spec";
 
-/// Runs the script at `path` and counts its checks.
-pub fn run_file(path: &Path, features: WasmFeatures) -> FileResult {
+/// Prefix of the error of a check that needs a module the compiler reported
+/// as unsupported (with `WAOT_SPEC_SKIP_UNSUPPORTED`); counted as skipped.
+const SKIP: &str = "skipped: ";
+
+/// Runs the script at `path` and counts its checks. With `skip_unsupported`,
+/// modules the compiler reports as unsupported, and checks that need them,
+/// are skipped rather than failed.
+pub fn run_file(path: &Path, features: WasmFeatures, skip_unsupported: bool) -> FileResult {
     let mut result = FileResult::default();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -29,6 +35,7 @@ pub fn run_file(path: &Path, features: WasmFeatures) -> FileResult {
         }
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
+    result.feature = crate::feature::classify(path, &text);
     // Some scripts (names.wast) deliberately use bidi-override characters.
     let mut lexer = Lexer::new(&text);
     lexer.allow_confusing_unicode(true);
@@ -46,13 +53,16 @@ pub fn run_file(path: &Path, features: WasmFeatures) -> FileResult {
             return result;
         }
     };
-    let mut runner = Runner::new(features);
+    let mut runner = Runner::new(features, skip_unsupported);
     for directive in wast.directives {
         let line = directive.span().linecol_in(&text).0 + 1;
         match runner.run(directive) {
             Ok(Outcome::Passed) => result.passed += 1,
             Ok(Outcome::Skipped(why)) => result.skipped.push(format!("line {line}: {why}")),
-            Err(why) => result.failures.push(format!("line {line}: {why}")),
+            Err(why) => match why.strip_prefix(SKIP) {
+                Some(why) => result.skipped.push(format!("line {line}: {why}")),
+                None => result.failures.push(format!("line {line}: {why}")),
+            },
         }
     }
     result
@@ -79,10 +89,18 @@ struct Runner {
     registered: HashMap<String, Vec<(String, Extern)>>,
     /// The most recent instance.
     current: Option<Instance>,
+    /// Skip modules the compiler reports as unsupported.
+    skip_unsupported: bool,
+    /// Why the most recent module was skipped (then `current` is stale).
+    current_skipped: Option<String>,
+    /// Names of skipped modules and instances, with the reason.
+    skipped_names: HashMap<String, String>,
+    /// Import namespaces `register`ed from skipped modules, with the reason.
+    skipped_registered: HashMap<String, String>,
 }
 
 impl Runner {
-    fn new(features: WasmFeatures) -> Runner {
+    fn new(features: WasmFeatures, skip_unsupported: bool) -> Runner {
         let mut config = Config::new(target_lexicon::Triple::host());
         config.features = features;
         config.symbol_prefix = PREFIX.to_string();
@@ -97,6 +115,44 @@ impl Runner {
             definitions: HashMap::new(),
             registered,
             current: None,
+            skip_unsupported,
+            current_skipped: None,
+            skipped_names: HashMap::new(),
+            skipped_registered: HashMap::new(),
+        }
+    }
+
+    /// Why instantiation failed; starts with [`SKIP`] when the runtime does
+    /// not support something the module uses and such modules are skipped.
+    fn inst_error(&self, e: InstantiateError) -> String {
+        match e {
+            InstantiateError::Resource(m)
+                if self.skip_unsupported && m.contains("not supported") =>
+            {
+                format!("{SKIP}{m}")
+            }
+            e => describe_inst_error(e),
+        }
+    }
+
+    /// A [`SKIP`] error if `compiled` imports from a skipped module.
+    fn check_skipped_imports(&self, compiled: &Compiled) -> Result<(), String> {
+        for import in &compiled.meta().imports {
+            if let Some(why) = self.skipped_registered.get(&import.module) {
+                return Err(format!("{SKIP}imports from a skipped module ({why})"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records that module/instance `name` (or the current one) is skipped.
+    fn note_skipped(&mut self, name: Option<String>, why: &str, sets_current: bool) {
+        let why = why.strip_prefix(SKIP).unwrap_or(why).to_string();
+        if sets_current {
+            self.current_skipped = Some(why.clone());
+        }
+        if let Some(name) = name {
+            self.skipped_names.insert(name, why);
         }
     }
 
@@ -105,10 +161,29 @@ impl Runner {
             WastDirective::Module(mut module) => {
                 let name = quote_name(&module);
                 let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
-                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
-                let instance = self.instantiate(&compiled).map_err(describe_inst_error)?;
+                let compiled = match self.compile(&bytes) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.note_skipped(name, &e, true);
+                        return Err(e);
+                    }
+                };
+                if let Err(e) = self.check_skipped_imports(&compiled) {
+                    self.note_skipped(name, &e, true);
+                    return Err(e);
+                }
+                let instance = match self.instantiate(&compiled) {
+                    Ok(instance) => instance,
+                    Err(e) => {
+                        let e = self.inst_error(e);
+                        self.note_skipped(name, &e, true);
+                        return Err(e);
+                    }
+                };
                 self.current = Some(instance);
+                self.current_skipped = None;
                 if let Some(name) = name {
+                    self.skipped_names.remove(&name);
                     self.named.insert(name, instance);
                 }
                 Ok(Outcome::Passed)
@@ -116,7 +191,13 @@ impl Runner {
             WastDirective::ModuleDefinition(mut module) => {
                 let name = quote_name(&module);
                 let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
-                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                let compiled = match self.compile(&bytes) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        self.note_skipped(name, &e, false);
+                        return Err(e);
+                    }
+                };
                 if let Some(name) = name {
                     self.definitions.insert(name, compiled);
                 }
@@ -125,19 +206,42 @@ impl Runner {
             WastDirective::ModuleInstance {
                 instance, module, ..
             } => {
+                if let Some(why) = module.and_then(|m| self.skipped_names.get(m.name())) {
+                    let why = format!("{SKIP}{why}");
+                    self.note_skipped(instance.map(|i| i.name().to_string()), &why, true);
+                    return Err(why);
+                }
                 let def = module
                     .and_then(|m| self.definitions.get(m.name()))
                     .ok_or("unknown module definition")?;
                 let compiled = def.clone();
-                let inst = self.instantiate(&compiled).map_err(describe_inst_error)?;
+                let inst = match self.instantiate(&compiled) {
+                    Ok(inst) => inst,
+                    Err(e) => {
+                        let e = self.inst_error(e);
+                        self.note_skipped(instance.map(|i| i.name().to_string()), &e, true);
+                        return Err(e);
+                    }
+                };
                 self.current = Some(inst);
+                self.current_skipped = None;
                 if let Some(id) = instance {
                     self.named.insert(id.name().to_string(), inst);
                 }
                 Ok(Outcome::Passed)
             }
             WastDirective::Register { name, module, .. } => {
-                let inst = self.instance(module.map(|m| m.name()))?;
+                let inst = match self.instance(module.map(|m| m.name())) {
+                    Ok(inst) => inst,
+                    Err(e) => {
+                        if let Some(why) = e.strip_prefix(SKIP) {
+                            self.skipped_registered
+                                .insert(name.to_string(), why.to_string());
+                        }
+                        return Err(e);
+                    }
+                };
+                self.skipped_registered.remove(name);
                 let exports = self.store.exports(inst);
                 self.registered.insert(name.to_string(), exports);
                 Ok(Outcome::Passed)
@@ -184,7 +288,8 @@ impl Runner {
             } => {
                 let mut module = QuoteWat::Wat(module);
                 let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
-                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                let compiled = self.compile(&bytes)?;
+                self.check_skipped_imports(&compiled)?;
                 match self.instantiate(&compiled) {
                     Ok(_) => Err(format!("expected unlinkable \"{message}\", instantiated")),
                     Err(InstantiateError::Link(_)) => Ok(Outcome::Passed),
@@ -217,8 +322,16 @@ impl Runner {
         }
     }
 
+    /// Compiles and loads `wasm`; the error says why (starting with [`SKIP`]
+    /// when the module is unsupported and such modules are skipped).
     fn compile(&mut self, wasm: &[u8]) -> Result<Compiled, String> {
-        let object = waot_compiler::compile(wasm, &self.config).map_err(|e| e.to_string())?;
+        let object = match waot_compiler::compile(wasm, &self.config) {
+            Ok(object) => object,
+            Err(e @ CompileError::Unsupported { .. }) if self.skip_unsupported => {
+                return Err(format!("{SKIP}{e}"))
+            }
+            Err(e) => return Err(format!("compile: {e}")),
+        };
         let loaded = waot_runtime::loader::load_object(&object).map_err(|e| e.to_string())?;
         let symbol = waot_abi::symbols::descriptor_symbol(PREFIX);
         let module = Module::from_loaded(loaded, &symbol).map_err(|e| e.to_string())?;
@@ -246,7 +359,16 @@ impl Runner {
         self.store.instantiate(compiled, &imports)
     }
 
+    /// Instance `$name`, or the current one. Fails with [`SKIP`] when it is
+    /// a module that was skipped.
     fn instance(&self, name: Option<&str>) -> Result<Instance, String> {
+        let skipped = match name {
+            Some(n) => self.skipped_names.get(n),
+            None => self.current_skipped.as_ref(),
+        };
+        if let Some(why) = skipped {
+            return Err(format!("{SKIP}needs a skipped module ({why})"));
+        }
         match name {
             Some(n) => self
                 .named
@@ -288,11 +410,12 @@ impl Runner {
             WastExecute::Wat(module) => {
                 let mut module = QuoteWat::Wat(module);
                 let bytes = module.encode().map_err(|e| format!("encode: {e}"))?;
-                let compiled = self.compile(&bytes).map_err(|e| format!("compile: {e}"))?;
+                let compiled = self.compile(&bytes)?;
+                self.check_skipped_imports(&compiled)?;
                 match self.instantiate(&compiled) {
                     Ok(_) => Ok(Ok(Vec::new())),
                     Err(InstantiateError::Trap(t)) => Ok(Err(t)),
-                    Err(e) => Err(describe_inst_error(e)),
+                    Err(e) => Err(self.inst_error(e)),
                 }
             }
         }

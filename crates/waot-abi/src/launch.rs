@@ -100,7 +100,10 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], &'static str> {
-        let end = self.at.checked_add(n).ok_or("truncated launch configuration")?;
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or("truncated launch configuration")?;
         let s = self
             .bytes
             .get(self.at..end)

@@ -60,7 +60,21 @@ impl ModuleInfo<'_> {
 }
 
 /// Parses and fully validates `wasm`.
+///
+/// An unsupported construct is found while the module is parsed, possibly
+/// before a later section turns out invalid; the module is then validated
+/// to the end, so an invalid module is always [`CompileError::Invalid`].
 pub fn parse(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
+    match parse_validated(wasm, features) {
+        Err(unsupported @ CompileError::Unsupported { .. }) => {
+            Validator::new_with_features(features).validate_all(wasm)?;
+            Err(unsupported)
+        }
+        other => other,
+    }
+}
+
+fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>> {
     let mut validator = Validator::new_with_features(features);
     let mut meta = ModuleMeta::default();
     let mut bodies = Vec::new();

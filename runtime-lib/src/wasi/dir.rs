@@ -68,8 +68,7 @@ pub(crate) fn read_dir(fd: i32) -> Result<Vec<DirEntry>, Errno> {
             if let Ok(c) = std::ffi::CString::new(name.clone()) {
                 // SAFETY: as for fstatat anywhere.
                 let mut st: libc::stat = unsafe { std::mem::zeroed() };
-                if unsafe { libc::fstatat(fd, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) }
-                    == 0
+                if unsafe { libc::fstatat(fd, c.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0
                 {
                     ft = super::fd_table::filetype_of_mode(st.st_mode, None);
                 }
@@ -129,7 +128,11 @@ pub(crate) fn fd_readdir(
             Err(e) => return Ok(e),
         }
     }
-    let bytes = encode_dirents(entry.dir_snapshot.as_deref().unwrap_or(&[]), cookie, buf_len as usize);
+    let bytes = encode_dirents(
+        entry.dir_snapshot.as_deref().unwrap_or(&[]),
+        cookie,
+        buf_len as usize,
+    );
     with_memory(ctx, |mem| {
         mem.slice_mut(used, 4)?;
         mem.write_bytes(buf, &bytes)?;
@@ -192,7 +195,11 @@ pub(crate) fn path_open(
         if r.trailing_slash {
             flags |= libc::O_DIRECTORY;
         }
-        for (wasi, host) in [(O_CREAT, libc::O_CREAT), (O_EXCL, libc::O_EXCL), (O_TRUNC, libc::O_TRUNC)] {
+        for (wasi, host) in [
+            (O_CREAT, libc::O_CREAT),
+            (O_EXCL, libc::O_EXCL),
+            (O_TRUNC, libc::O_TRUNC),
+        ] {
             if oflags & wasi != 0 {
                 flags |= host;
             }
@@ -247,10 +254,18 @@ pub(crate) fn path_create_directory(
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
     let p = (a.u32(1), a.u32(2));
-    at_path(w, ctx, a.u32(0), rights::PATH_CREATE_DIRECTORY, p, false, |r| {
-        // SAFETY: `name` is a C string.
-        check(unsafe { libc::mkdirat(r.dir(), r.name.as_ptr(), 0o777) }).map(drop)
-    })
+    at_path(
+        w,
+        ctx,
+        a.u32(0),
+        rights::PATH_CREATE_DIRECTORY,
+        p,
+        false,
+        |r| {
+            // SAFETY: `name` is a C string.
+            check(unsafe { libc::mkdirat(r.dir(), r.name.as_ptr(), 0o777) }).map(drop)
+        },
+    )
 }
 
 pub(crate) fn path_remove_directory(
@@ -259,10 +274,18 @@ pub(crate) fn path_remove_directory(
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
     let p = (a.u32(1), a.u32(2));
-    at_path(w, ctx, a.u32(0), rights::PATH_REMOVE_DIRECTORY, p, false, |r| {
-        // SAFETY: `name` is a C string.
-        check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), libc::AT_REMOVEDIR) }).map(drop)
-    })
+    at_path(
+        w,
+        ctx,
+        a.u32(0),
+        rights::PATH_REMOVE_DIRECTORY,
+        p,
+        false,
+        |r| {
+            // SAFETY: `name` is a C string.
+            check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), libc::AT_REMOVEDIR) }).map(drop)
+        },
+    )
 }
 
 pub(crate) fn path_unlink_file(
@@ -332,24 +355,36 @@ pub(crate) fn path_rename(
     two_paths(
         w,
         ctx,
-        (a.u32(0), rights::PATH_RENAME_SOURCE, (a.u32(1), a.u32(2)), false),
+        (
+            a.u32(0),
+            rights::PATH_RENAME_SOURCE,
+            (a.u32(1), a.u32(2)),
+            false,
+        ),
         (a.u32(3), rights::PATH_RENAME_TARGET, (a.u32(4), a.u32(5))),
         |r1, r2| {
             // SAFETY: names are C strings.
-            check(unsafe {
-                libc::renameat(r1.dir(), r1.name.as_ptr(), r2.dir(), r2.name.as_ptr())
-            })
-            .map(drop)
+            check(unsafe { libc::renameat(r1.dir(), r1.name.as_ptr(), r2.dir(), r2.name.as_ptr()) })
+                .map(drop)
         },
     )
 }
 
-pub(crate) fn path_link(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn path_link(
+    w: &mut WasiCtx,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     let follow = a.u32(1) & SYMLINK_FOLLOW != 0;
     two_paths(
         w,
         ctx,
-        (a.u32(0), rights::PATH_LINK_SOURCE, (a.u32(2), a.u32(3)), follow),
+        (
+            a.u32(0),
+            rights::PATH_LINK_SOURCE,
+            (a.u32(2), a.u32(3)),
+            follow,
+        ),
         (a.u32(4), rights::PATH_LINK_TARGET, (a.u32(5), a.u32(6))),
         |r1, r2| {
             // SAFETY: names are C strings.

@@ -95,11 +95,19 @@ pub(crate) fn fd_read(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> R
     io(w, ctx, a, false, None)
 }
 
-pub(crate) fn fd_write(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_write(
+    w: &mut WasiCtx,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     io(w, ctx, a, true, None)
 }
 
-pub(crate) fn fd_pread(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_pread(
+    w: &mut WasiCtx,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     io(w, ctx, a, false, Some(a.u64(3)))
 }
 

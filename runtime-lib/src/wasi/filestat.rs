@@ -28,7 +28,9 @@ pub(crate) fn encode(st: &libc::stat, host_fd: Option<i32>) -> [u8; 64] {
     b[0..8].copy_from_slice(&st.st_dev.to_le_bytes());
     b[8..16].copy_from_slice(&st.st_ino.to_le_bytes());
     b[16] = filetype_of_mode(st.st_mode, host_fd);
-    b[24..32].copy_from_slice(&(st.st_nlink as u64).to_le_bytes());
+    #[allow(clippy::unnecessary_cast)] // u32 on aarch64
+    let nlink = st.st_nlink as u64;
+    b[24..32].copy_from_slice(&nlink.to_le_bytes());
     b[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
     b[40..48].copy_from_slice(&ns(st.st_atime, st.st_atime_nsec).to_le_bytes());
     b[48..56].copy_from_slice(&ns(st.st_mtime, st.st_mtime_nsec).to_le_bytes());
@@ -36,7 +38,12 @@ pub(crate) fn encode(st: &libc::stat, host_fd: Option<i32>) -> [u8; 64] {
     b
 }
 
-fn write_stat(mem: &mut GuestMemory<'_>, ptr: u32, st: &libc::stat, fd: Option<i32>) -> Result<(), Errno> {
+fn write_stat(
+    mem: &mut GuestMemory<'_>,
+    ptr: u32,
+    st: &libc::stat,
+    fd: Option<i32>,
+) -> Result<(), Errno> {
     mem.write_bytes(ptr, &encode(st, fd))
 }
 
@@ -157,7 +164,12 @@ pub(crate) fn path_filestat_set_times(
         let r = resolve(dir, &path, follow)?;
         // SAFETY: `ts` holds two timespecs; `name` is a C string.
         check(unsafe {
-            libc::utimensat(r.dir(), r.name.as_ptr(), ts.as_ptr(), libc::AT_SYMLINK_NOFOLLOW)
+            libc::utimensat(
+                r.dir(),
+                r.name.as_ptr(),
+                ts.as_ptr(),
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
         })
         .map(drop)
     })

@@ -132,7 +132,11 @@ mod tests {
 
     #[test]
     fn grants() {
-        let host = vec![b("HOME=/h"), b("WAOT_ENV=A=2;B=x=y"), b("WAOT_DIR=/tmp::t;/")];
+        let host = vec![
+            b("HOME=/h"),
+            b("WAOT_ENV=A=2;B=x=y"),
+            b("WAOT_DIR=/tmp::t;/"),
+        ];
         let cfg = LaunchConfig {
             dirs: vec![(b("/"), b("/"))],
             env: vec![b("A=1"), b("C=")],

@@ -50,9 +50,8 @@ impl Resolved {
 pub(crate) fn readlink(dir: RawFd, name: &CString) -> Result<Vec<u8>, Errno> {
     let mut buf = vec![0u8; 4096];
     // SAFETY: `buf` is valid for `buf.len()` bytes of writes.
-    let n = check(unsafe {
-        libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len())
-    })?;
+    let n =
+        check(unsafe { libc::readlinkat(dir, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) })?;
     buf.truncate(n as usize);
     Ok(buf)
 }
@@ -203,8 +202,15 @@ mod tests {
         assert_eq!(name_of(resolve(b, b"up", false)).unwrap(), "up");
         // Inside is fine.
         assert_eq!(name_of(resolve(b, b"ok", true)).unwrap(), "in.txt");
-        assert_eq!(name_of(resolve(b, b"sub/../in.txt", true)).unwrap(), "in.txt");
-        assert_eq!(name_of(resolve(b, b"sub/d/", true)).unwrap(), ".");
+        assert_eq!(
+            name_of(resolve(b, b"sub/../in.txt", true)).unwrap(),
+            "in.txt"
+        );
+        let r = resolve(b, b"sub/d/", false).unwrap();
+        assert_eq!(
+            (r.name.to_str().unwrap(), r.trailing_slash),
+            ("deeper", true)
+        );
         assert_eq!(name_of(resolve(b, b".", true)).unwrap(), ".");
         assert_eq!(name_of(resolve(b, b"sub/..", true)).unwrap(), ".");
         assert_eq!(name_of(resolve(b, b"missing", true)).unwrap(), "missing");

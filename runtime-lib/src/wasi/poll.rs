@@ -61,7 +61,10 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
         return Err(Errno::Inval);
     }
     mem.slice(input, n.checked_mul(SUBSCRIPTION_SIZE).ok_or(Errno::Fault)?)?;
-    mem.slice_mut(output, n.checked_mul(EVENT_SIZE as u32).ok_or(Errno::Fault)?)?;
+    mem.slice_mut(
+        output,
+        n.checked_mul(EVENT_SIZE as u32).ok_or(Errno::Fault)?,
+    )?;
     mem.slice_mut(nevents, 4)?;
     let mut ready: Vec<Event> = Vec::new();
     // (userdata, deadline on CLOCK_MONOTONIC in ns)

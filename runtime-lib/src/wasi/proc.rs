@@ -24,7 +24,11 @@ fn host_signal(sig: u32) -> Option<i32> {
 /// Sends the signal to the process with its default action (as a native
 /// program that never installed a handler): terminating signals end the
 /// process (killed by that signal), ignored ones do nothing.
-pub(crate) fn proc_raise(_: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn proc_raise(
+    _: &mut WasiCtx,
+    _: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     let Some(sig) = host_signal(a.u32(0)) else {
         return Ok(Errno::Inval);
     };

@@ -41,10 +41,16 @@ pub(crate) fn sock_accept(
             hf |= libc::SOCK_NONBLOCK;
         }
         // SAFETY: null address arguments are allowed.
-        let c = retry(|| unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), hf) })?;
+        let c =
+            retry(|| unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), hf) })?;
         // SAFETY: `c` is a new fd we own.
         let owned = unsafe { OwnedFd::from_raw_fd(c) };
-        let guest = fds.insert(Entry::owned(owned, filetype::SOCKET_STREAM, rights::SOCKET, 0))?;
+        let guest = fds.insert(Entry::owned(
+            owned,
+            filetype::SOCKET_STREAM,
+            rights::SOCKET,
+            0,
+        ))?;
         mem.write_u32(out, guest)
     })
 }
@@ -85,7 +91,8 @@ pub(crate) fn sock_recv(
             0
         };
         mem.write_u32(len_out, n as u32)?;
-        mem.slice_mut(flags_out, 2)?.copy_from_slice(&ro.to_le_bytes());
+        mem.slice_mut(flags_out, 2)?
+            .copy_from_slice(&ro.to_le_bytes());
         Ok(())
     })
 }

@@ -111,10 +111,11 @@ fn launch_config(args: &Args) -> Result<LaunchConfig> {
         if host.is_empty() || guest.is_empty() {
             bail!("invalid --dir `{dir}`: expected HOST[::GUEST]");
         }
-        let abs = std::path::absolute(host)
-            .with_context(|| format!("invalid --dir `{dir}`"))?;
-        cfg.dirs
-            .push((abs.as_os_str().as_bytes().to_vec(), guest.as_bytes().to_vec()));
+        let abs = std::path::absolute(host).with_context(|| format!("invalid --dir `{dir}`"))?;
+        cfg.dirs.push((
+            abs.as_os_str().as_bytes().to_vec(),
+            guest.as_bytes().to_vec(),
+        ));
     }
     for e in &args.env {
         match e.split_once('=') {

@@ -28,12 +28,15 @@ fn target(text: Option<&str>) -> Result<Triple> {
         return Ok(Triple::host());
     };
     let supported = waot_compiler::SUPPORTED_TARGETS.join(", ");
-    let triple = Triple::from_str(text)
-        .map_err(|e| anyhow!("invalid target triple `{text}` ({e}); supported targets: {supported}"))?;
+    let triple = Triple::from_str(text).map_err(|e| {
+        anyhow!("invalid target triple `{text}` ({e}); supported targets: {supported}")
+    })?;
     waot_compiler::SUPPORTED_TARGETS
         .iter()
         .filter_map(|s| Triple::from_str(s).ok())
-        .find(|s| s.architecture == triple.architecture && s.operating_system == triple.operating_system)
+        .find(|s| {
+            s.architecture == triple.architecture && s.operating_system == triple.operating_system
+        })
         .ok_or_else(|| anyhow!("unsupported target `{text}`; supported targets: {supported}"))
 }
 

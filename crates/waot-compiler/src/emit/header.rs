@@ -193,7 +193,9 @@ fn signature_text(ty: &FuncType) -> String {
 
 /// A wasm name quoted for a C comment.
 fn quoted(name: &str) -> String {
-    format!("{name:?}").replace("*/", "*\\/").replace("??", "?\\?")
+    format!("{name:?}")
+        .replace("*/", "*\\/")
+        .replace("??", "?\\?")
 }
 
 /// `name` as a C identifier fragment (never empty, never starting with a digit).
@@ -374,11 +376,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                     let _ = writeln!(body, "  {} r{j} = {};", c_type(*t), zero(*t));
                     args.push(format!("&r{j}"));
                 }
-                let _ = writeln!(
-                    body,
-                    "  int status = (({fn_type})fn)({});",
-                    args.join(", ")
-                );
+                let _ = writeln!(body, "  int status = (({fn_type})fn)({});", args.join(", "));
                 if ty.params.is_empty() && ty.results.is_empty() {
                     body.push_str("  (void)v;\n");
                 }
@@ -470,7 +468,10 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
             h,
             "    status = waot_rt_instance_new(&{p}_module, NULL, {n}, NULL, &inst);"
         );
-        let _ = writeln!(h, "    *out = ({p}_instance *)inst;\n    return status;\n  }}");
+        let _ = writeln!(
+            h,
+            "    *out = ({p}_instance *)inst;\n    return status;\n  }}"
+        );
         for (i, f) in import_fields.iter().enumerate() {
             let field = &f.field;
             let _ = writeln!(h, "  ext[{i}].kind = {};", f.kind);
@@ -548,7 +549,11 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                     h,
                     "/* {what}: {}{} */\nstatic inline int {name}({}) {{",
                     signature_text(ty),
-                    if is_import { " (re-exported import)" } else { "" },
+                    if is_import {
+                        " (re-exported import)"
+                    } else {
+                        ""
+                    },
                     params.join(", ")
                 );
                 let slots = ty.params.len().max(ty.results.len()).max(1);

@@ -207,7 +207,11 @@ impl Glue<'_> {
     ) -> Result<()> {
         // Never an empty data object: one zero byte when there is no blob
         // (the length passed is still 0).
-        let bytes = if launch.is_empty() { vec![0] } else { launch.to_vec() };
+        let bytes = if launch.is_empty() {
+            vec![0]
+        } else {
+            launch.to_vec()
+        };
         let launch_id = obj.define_data(
             Some(&symbols::launch_symbol(prefix)),
             Linkage::Local,

@@ -205,7 +205,8 @@ impl<'m> FuncEnv<'m> {
     /// Writes `value` to (mutable) global `index`.
     pub fn global_set(&self, b: &mut FunctionBuilder<'_>, index: u32, value: ir::Value) {
         let g = self.global_addr(b, index);
-        b.ins().store(Self::global_flags(&g), value, g.base, g.offset);
+        b.ins()
+            .store(Self::global_flags(&g), value, g.base, g.offset);
     }
 
     // ---- tables ---------------------------------------------------------
@@ -300,18 +301,20 @@ impl<'m> FuncEnv<'m> {
         }
     }
 
-    /// Calls function `func_index` with the wasm arguments `args`.
+    /// Calls function `func_index` with the wasm arguments `args`; with
+    /// `tail`, as a tail call (`return_call`, which ends the block).
     pub fn call(
         &mut self,
         b: &mut FunctionBuilder<'_>,
         func_index: u32,
         args: &[ir::Value],
+        tail: bool,
     ) -> ir::Inst {
         let imported = self.info.num_imported_funcs;
         let type_index = self.info.meta.funcs[func_index as usize];
         if func_index < imported {
             let p = self.func_ref(b, func_index);
-            return self.call_func_ref(b, type_index, p, args);
+            return self.call_func_ref(b, type_index, p, args, tail);
         }
         let defined = func_index - imported;
         let sig = self.wasm_sig(b, type_index);
@@ -329,17 +332,27 @@ impl<'m> FuncEnv<'m> {
         let mut call_args = Vec::with_capacity(args.len() + 2);
         call_args.extend([self.vmctx, self.vmctx]);
         call_args.extend_from_slice(args);
-        b.ins().call(callee, &call_args)
+        if tail {
+            b.ins().return_call(callee, &call_args)
+        } else {
+            b.ins().call(callee, &call_args)
+        }
     }
 
     /// Calls through the (non-null) `VmFuncRef` pointer `p`, whose function
-    /// has type `type_index`.
+    /// has type `type_index`; with `tail`, as a tail call.
+    ///
+    /// Every wasm function and host adapter uses the `tail` calling
+    /// convention, so a tail call to any of them (an import of another
+    /// instance, a host function) is a plain `return_call_indirect`: the
+    /// callee gets its own VM context and the caller's frame is gone.
     pub fn call_func_ref(
         &mut self,
         b: &mut FunctionBuilder<'_>,
         type_index: u32,
         p: ir::Value,
         args: &[ir::Value],
+        tail: bool,
     ) -> ir::Inst {
         let sig = self.wasm_sig(b, type_index);
         let flags = MemFlagsData::trusted().with_readonly();
@@ -350,7 +363,11 @@ impl<'m> FuncEnv<'m> {
         let mut call_args = Vec::with_capacity(args.len() + 2);
         call_args.extend([callee_vmctx, self.vmctx]);
         call_args.extend_from_slice(args);
-        b.ins().call_indirect(sig, native, &call_args)
+        if tail {
+            b.ins().return_call_indirect(sig, native, &call_args)
+        } else {
+            b.ins().call_indirect(sig, native, &call_args)
+        }
     }
 
     /// The `VmFuncRef` pointer for `call_indirect`: element `index` of table

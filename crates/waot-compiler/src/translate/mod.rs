@@ -10,8 +10,13 @@
 //! The split follows the spec's instruction chapters: `ops/control.rs`,
 //! `ops/parametric.rs`, `ops/variable.rs`, `ops/numeric.rs`,
 //! `ops/conversion.rs`, `ops/memory.rs`, `ops/table.rs`, `ops/reference.rs`,
-//! `ops/call.rs`, and `ops/simd.rs` for 128-bit SIMD. Everything that knows the VM context layout lives in
-//! `env.rs`; the operator files only speak wasm.
+//! `ops/call.rs`, and `ops/simd.rs` for 128-bit SIMD. Everything that knows
+//! the VM context layout lives in `env.rs`; the operator files only speak
+//! wasm.
+//!
+//! A `v128` operand may have any 128-bit vector type while it is on the
+//! operand stack and is bitcast to `I8X16` where it leaves it (locals,
+//! globals, branches, calls, returns); see `ops/simd.rs`.
 //!
 //! Code after `br`, `br_table`, `return` and `unreachable` is skipped until
 //! the `else`/`end` that makes it reachable again (see `ops/control.rs`).

@@ -341,7 +341,10 @@ fn simd_values_cross_locals_blocks_calls_and_globals() {
             (else (return (i8x16.abs (local.get $l)))))))"#,
     );
     let f = &clif[1];
-    assert!(f.contains("bitcast.i8x16 little"), "little-endian bitcasts:\n{f}");
+    assert!(
+        f.contains("bitcast.i8x16 little"),
+        "little-endian bitcasts:\n{f}"
+    );
 }
 
 #[test]
@@ -429,7 +432,9 @@ fn simd_integer_operators() {
     for shape in ["i8x16", "i16x8", "i32x4", "i64x2"] {
         let mut ops = vec!["add", "sub", "eq", "ne", "lt_s", "gt_s", "le_s", "ge_s"];
         if shape != "i64x2" {
-            ops.extend(["lt_u", "gt_u", "le_u", "ge_u", "min_s", "min_u", "max_s", "max_u"]);
+            ops.extend([
+                "lt_u", "gt_u", "le_u", "ge_u", "min_s", "min_u", "max_s", "max_u",
+            ]);
         }
         if shape != "i8x16" {
             ops.push("mul");
@@ -471,8 +476,8 @@ fn simd_float_operators_and_conversions() {
     let mut body = String::new();
     for shape in ["f32x4", "f64x2"] {
         for op in [
-            "add", "sub", "mul", "div", "min", "max", "pmin", "pmax", "eq", "ne", "lt", "gt",
-            "le", "ge",
+            "add", "sub", "mul", "div", "min", "max", "pmin", "pmax", "eq", "ne", "lt", "gt", "le",
+            "ge",
         ] {
             body += &format!("(local.get 1) {shape}.{op}\n");
         }
@@ -491,10 +496,8 @@ fn simd_float_operators_and_conversions() {
 
 #[test]
 fn simd_without_sse41_is_unsupported() {
-    let wasm = wat::parse_str(
-        "(module (func (param v128) (result v128) local.get 0 f32x4.ceil))",
-    )
-    .unwrap();
+    let wasm = wat::parse_str("(module (func (param v128) (result v128) local.get 0 f32x4.ceil))")
+        .unwrap();
     let info = module::parse(&wasm, WasmFeatures::WASM2).unwrap();
     let err = FuncTranslator::new()
         .translate(&info, 0, &*isas()[1])
@@ -507,8 +510,9 @@ fn simd_without_sse41_is_unsupported() {
         other => panic!("expected unsupported, got {other}"),
     }
     // Moving v128 values around needs no extension.
-    let wasm = wat::parse_str("(module (func (param v128) (result v128) (local v128) local.get 0))")
-        .unwrap();
+    let wasm =
+        wat::parse_str("(module (func (param v128) (result v128) (local v128) local.get 0))")
+            .unwrap();
     let info = module::parse(&wasm, WasmFeatures::WASM2).unwrap();
     compile_all(&info).unwrap();
 }

@@ -1,5 +1,12 @@
-//! Calls (spec section 4.4.8, `call` and `call_indirect`). The VM context
-//! side (direct calls, imports, funcref checks) is in `env.rs`.
+//! Calls (spec section 4.4.8, `call` and `call_indirect`) and tail calls
+//! (`return_call`, `return_call_indirect`; WebAssembly 3.0, the tail-call
+//! feature). The VM context side (direct calls, imports, funcref checks) is
+//! in `env.rs`.
+//!
+//! A tail call is Cranelift's `return_call` / `return_call_indirect`: all
+//! wasm functions use `CallConv::Tail`, so the callee reuses the caller's
+//! frame and unbounded tail recursion runs in constant stack. Like `return`,
+//! it ends the reachable code.
 
 use crate::error::Result;
 use crate::translate::FuncCx;
@@ -14,8 +21,35 @@ fn push_results(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst) {
 pub(crate) fn translate_call(cx: &mut FuncCx<'_, '_>, func_index: u32) -> Result<()> {
     let ty = cx.env.info.func_type(func_index);
     let args = cx.popn_canonical(ty.params.len());
-    let inst = cx.env.call(&mut cx.b, func_index, &args);
+    let inst = cx.env.call(&mut cx.b, func_index, &args, false);
     push_results(cx, inst);
+    Ok(())
+}
+
+/// `return_call x`
+pub(crate) fn translate_return_call(cx: &mut FuncCx<'_, '_>, func_index: u32) -> Result<()> {
+    let ty = cx.env.info.func_type(func_index);
+    let args = cx.popn_canonical(ty.params.len());
+    cx.env.call(&mut cx.b, func_index, &args, true);
+    cx.reachable = false;
+    Ok(())
+}
+
+/// `return_call_indirect x y`
+pub(crate) fn translate_return_call_indirect(
+    cx: &mut FuncCx<'_, '_>,
+    type_index: u32,
+    table: u32,
+    offset: u64,
+) -> Result<()> {
+    let ty = &cx.env.info.meta.types[type_index as usize];
+    cx.env.check_table32(table, offset)?;
+    let index = cx.pop();
+    let args = cx.popn_canonical(ty.params.len());
+    let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
+    cx.env
+        .call_func_ref(&mut cx.b, type_index, callee, &args, true);
+    cx.reachable = false;
     Ok(())
 }
 
@@ -31,7 +65,9 @@ pub(crate) fn translate_call_indirect(
     let index = cx.pop();
     let args = cx.popn_canonical(ty.params.len());
     let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
-    let inst = cx.env.call_func_ref(&mut cx.b, type_index, callee, &args);
+    let inst = cx
+        .env
+        .call_func_ref(&mut cx.b, type_index, callee, &args, false);
     push_results(cx, inst);
     Ok(())
 }

@@ -29,8 +29,9 @@ fn block_types(
     blockty: BlockType,
     offset: u64,
 ) -> Result<(Vec<ir::Type>, Vec<ir::Type>)> {
-    let convert =
-        |tys: &[ValType]| -> Result<Vec<ir::Type>> { Ok(tys.iter().map(|t| abi::clif_type(*t)).collect()) };
+    let convert = |tys: &[ValType]| -> Result<Vec<ir::Type>> {
+        Ok(tys.iter().map(|t| abi::clif_type(*t)).collect())
+    };
     match blockty {
         BlockType::Empty => Ok((Vec::new(), Vec::new())),
         BlockType::Type(t) => {

@@ -43,6 +43,11 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
             type_index,
             table_index,
         } => call::translate_call_indirect(cx, type_index, table_index, offset)?,
+        Op::ReturnCall { function_index } => call::translate_return_call(cx, function_index)?,
+        Op::ReturnCallIndirect {
+            type_index,
+            table_index,
+        } => call::translate_return_call_indirect(cx, type_index, table_index, offset)?,
 
         Op::RefNull { .. } => reference::translate_ref_null(cx),
         Op::RefIsNull => reference::translate_ref_is_null(cx),

@@ -14,7 +14,11 @@ pub(crate) fn translate_select(cx: &mut FuncCx<'_, '_>) {
     let (x, y, cond) = cx.pop3();
     // A `v128` pair may have been produced with different lane types.
     let ty = cx.b.func.dfg.value_type(x);
-    let y = if ty.is_vector() { cx.as_vector(y, ty) } else { y };
+    let y = if ty.is_vector() {
+        cx.as_vector(y, ty)
+    } else {
+        y
+    };
     let v = cx.b.ins().select(cond, x, y);
     cx.push(v);
 }

@@ -29,7 +29,9 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{
     F32, F32X4, F64, F64X2, I16, I16X8, I32, I32X4, I64, I64X2, I8, I8X16,
 };
-use cranelift_codegen::ir::{self, ConstantData, InstBuilder, InstructionData, MemFlagsData, Opcode};
+use cranelift_codegen::ir::{
+    self, ConstantData, InstBuilder, InstructionData, MemFlagsData, Opcode,
+};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::{MemArg, Operator as Op};
 
@@ -102,7 +104,11 @@ fn bitwise_type(cx: &FuncCx<'_, '_>, v: ir::Value) -> ir::Type {
 }
 
 /// Applies `f` to the top operand taken as `ty`.
-fn unop(cx: &mut FuncCx<'_, '_>, ty: ir::Type, f: impl FnOnce(Builder<'_, '_>, ir::Value) -> ir::Value) {
+fn unop(
+    cx: &mut FuncCx<'_, '_>,
+    ty: ir::Type,
+    f: impl FnOnce(Builder<'_, '_>, ir::Value) -> ir::Value,
+) {
     let x = cx.pop_as(ty);
     let v = f(&mut cx.b, x);
     cx.push(v);
@@ -310,12 +316,14 @@ enum Extend {
 fn lane_shape(op: &Op<'_>) -> Option<Shape> {
     use Op::*;
     let (lane, vector) = match op {
-        I8x16Splat | I8x16ExtractLaneS { .. } | I8x16ExtractLaneU { .. } | I8x16ReplaceLane { .. } => {
-            (I8, I8X16)
-        }
-        I16x8Splat | I16x8ExtractLaneS { .. } | I16x8ExtractLaneU { .. } | I16x8ReplaceLane { .. } => {
-            (I16, I16X8)
-        }
+        I8x16Splat
+        | I8x16ExtractLaneS { .. }
+        | I8x16ExtractLaneU { .. }
+        | I8x16ReplaceLane { .. } => (I8, I8X16),
+        I16x8Splat
+        | I16x8ExtractLaneS { .. }
+        | I16x8ExtractLaneU { .. }
+        | I16x8ReplaceLane { .. } => (I16, I16X8),
         I32x4Splat | I32x4ExtractLane { .. } | I32x4ReplaceLane { .. } => (I32, I32X4),
         I64x2Splat | I64x2ExtractLane { .. } | I64x2ReplaceLane { .. } => (I64, I64X2),
         F32x4Splat | F32x4ExtractLane { .. } | F32x4ReplaceLane { .. } => (F32, F32X4),
@@ -336,7 +344,11 @@ fn translate_lane(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
     match *op {
         I8x16Splat | I16x8Splat | I32x4Splat | I64x2Splat | F32x4Splat | F64x2Splat => {
             let x = cx.pop();
-            let x = if narrow { cx.b.ins().ireduce(lane, x) } else { x };
+            let x = if narrow {
+                cx.b.ins().ireduce(lane, x)
+            } else {
+                x
+            };
             let v = cx.b.ins().splat(vector, x);
             cx.push(v);
         }
@@ -368,7 +380,11 @@ fn translate_lane(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
         | F64x2ReplaceLane { lane: i } => {
             let y = cx.pop();
             let x = cx.pop_as(vector);
-            let y = if narrow { cx.b.ins().ireduce(lane, y) } else { y };
+            let y = if narrow {
+                cx.b.ins().ireduce(lane, y)
+            } else {
+                y
+            };
             let v = cx.b.ins().insertlane(x, y, i);
             cx.push(v);
         }
@@ -387,7 +403,10 @@ fn translate_lane(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
 pub(crate) fn translate(cx: &mut FuncCx<'_, '_>, op: &Op<'_>, offset: u64) -> Result<bool> {
     if !cx.env.simd_inline && is_simd(op) {
         return Err(unsupported(
-            &format!("{} (128-bit SIMD needs SSSE3 and SSE4.1 on x86_64)", operator_name(op)),
+            &format!(
+                "{} (128-bit SIMD needs SSSE3 and SSE4.1 on x86_64)",
+                operator_name(op)
+            ),
             offset,
         ));
     }
@@ -415,7 +434,11 @@ fn translate_arith(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
         }
         I8x16Shuffle { lanes } => {
             let (x, y) = cx.pop2_as(I8X16);
-            let mask = cx.b.func.dfg.immediates.push(ConstantData::from(&lanes[..]));
+            let mask =
+                cx.b.func
+                    .dfg
+                    .immediates
+                    .push(ConstantData::from(&lanes[..]));
             let v = cx.b.ins().shuffle(x, y, mask);
             cx.push(v);
         }
@@ -471,9 +494,7 @@ fn translate_arith(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
 
         I8x16Eq | I16x8Eq | I32x4Eq | I64x2Eq => icmp(cx, int_shape(op), IntCC::Equal),
         I8x16Ne | I16x8Ne | I32x4Ne | I64x2Ne => icmp(cx, int_shape(op), IntCC::NotEqual),
-        I8x16LtS | I16x8LtS | I32x4LtS | I64x2LtS => {
-            icmp(cx, int_shape(op), IntCC::SignedLessThan)
-        }
+        I8x16LtS | I16x8LtS | I32x4LtS | I64x2LtS => icmp(cx, int_shape(op), IntCC::SignedLessThan),
         I8x16LtU | I16x8LtU | I32x4LtU => icmp(cx, int_shape(op), IntCC::UnsignedLessThan),
         I8x16GtS | I16x8GtS | I32x4GtS | I64x2GtS => {
             icmp(cx, int_shape(op), IntCC::SignedGreaterThan)
@@ -482,9 +503,7 @@ fn translate_arith(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
         I8x16LeS | I16x8LeS | I32x4LeS | I64x2LeS => {
             icmp(cx, int_shape(op), IntCC::SignedLessThanOrEqual)
         }
-        I8x16LeU | I16x8LeU | I32x4LeU => {
-            icmp(cx, int_shape(op), IntCC::UnsignedLessThanOrEqual)
-        }
+        I8x16LeU | I16x8LeU | I32x4LeU => icmp(cx, int_shape(op), IntCC::UnsignedLessThanOrEqual),
         I8x16GeS | I16x8GeS | I32x4GeS | I64x2GeS => {
             icmp(cx, int_shape(op), IntCC::SignedGreaterThanOrEqual)
         }
@@ -505,8 +524,12 @@ fn translate_arith(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
         F64x2Le => fcmp(cx, F64X2, FloatCC::LessThanOrEqual),
         F64x2Ge => fcmp(cx, F64X2, FloatCC::GreaterThanOrEqual),
 
-        I8x16Abs | I16x8Abs | I32x4Abs | I64x2Abs => unop(cx, int_shape(op), |b, x| b.ins().iabs(x)),
-        I8x16Neg | I16x8Neg | I32x4Neg | I64x2Neg => unop(cx, int_shape(op), |b, x| b.ins().ineg(x)),
+        I8x16Abs | I16x8Abs | I32x4Abs | I64x2Abs => {
+            unop(cx, int_shape(op), |b, x| b.ins().iabs(x))
+        }
+        I8x16Neg | I16x8Neg | I32x4Neg | I64x2Neg => {
+            unop(cx, int_shape(op), |b, x| b.ins().ineg(x))
+        }
         I8x16Popcnt => unop(cx, I8X16, |b, x| b.ins().popcnt(x)),
         I8x16Add | I16x8Add | I32x4Add | I64x2Add => {
             binop(cx, int_shape(op), |b, x, y| b.ins().iadd(x, y))
@@ -628,23 +651,42 @@ fn translate_arith(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
     true
 }
 
-/// The integer vector type of an integer operator, from its name prefix.
+/// The integer vector type of a lane-wise integer operator.
 fn int_shape(op: &Op<'_>) -> ir::Type {
-    let name = operator_name(op);
-    match &name[..4] {
-        "I8x1" => I8X16,
-        "I16x" => I16X8,
-        "I32x" => I32X4,
-        "I64x" => I64X2,
-        _ => unreachable!("not an integer vector operator: {name}"),
+    use Op::*;
+    match op {
+        I8x16AllTrue | I8x16Bitmask | I8x16Eq | I8x16Ne | I8x16LtS | I8x16LtU | I8x16GtS
+        | I8x16GtU | I8x16LeS | I8x16LeU | I8x16GeS | I8x16GeU | I8x16Abs | I8x16Neg | I8x16Add
+        | I8x16Sub | I8x16AddSatS | I8x16AddSatU | I8x16SubSatS | I8x16SubSatU | I8x16MinS
+        | I8x16MinU | I8x16MaxS | I8x16MaxU | I8x16AvgrU | I8x16Shl | I8x16ShrS | I8x16ShrU => {
+            I8X16
+        }
+        I16x8AllTrue | I16x8Bitmask | I16x8Eq | I16x8Ne | I16x8LtS | I16x8LtU | I16x8GtS
+        | I16x8GtU | I16x8LeS | I16x8LeU | I16x8GeS | I16x8GeU | I16x8Abs | I16x8Neg | I16x8Add
+        | I16x8Sub | I16x8Mul | I16x8AddSatS | I16x8AddSatU | I16x8SubSatS | I16x8SubSatU
+        | I16x8MinS | I16x8MinU | I16x8MaxS | I16x8MaxU | I16x8AvgrU | I16x8Shl | I16x8ShrS
+        | I16x8ShrU => I16X8,
+        I32x4AllTrue | I32x4Bitmask | I32x4Eq | I32x4Ne | I32x4LtS | I32x4LtU | I32x4GtS
+        | I32x4GtU | I32x4LeS | I32x4LeU | I32x4GeS | I32x4GeU | I32x4Abs | I32x4Neg | I32x4Add
+        | I32x4Sub | I32x4Mul | I32x4MinS | I32x4MinU | I32x4MaxS | I32x4MaxU | I32x4Shl
+        | I32x4ShrS | I32x4ShrU => I32X4,
+        I64x2AllTrue | I64x2Bitmask | I64x2Eq | I64x2Ne | I64x2LtS | I64x2GtS | I64x2LeS
+        | I64x2GeS | I64x2Abs | I64x2Neg | I64x2Add | I64x2Sub | I64x2Mul | I64x2Shl
+        | I64x2ShrS | I64x2ShrU => I64X2,
+        _ => unreachable!("not a lane-wise integer operator: {op:?}"),
     }
 }
 
-/// The float vector type of a float operator, from its name prefix.
+/// The float vector type of a lane-wise float operator.
 fn float_shape(op: &Op<'_>) -> ir::Type {
-    if operator_name(op).starts_with("F32x4") {
-        F32X4
-    } else {
-        F64X2
+    use Op::*;
+    match op {
+        F32x4Abs | F32x4Neg | F32x4Sqrt | F32x4Ceil | F32x4Floor | F32x4Trunc | F32x4Nearest
+        | F32x4Add | F32x4Sub | F32x4Mul | F32x4Div | F32x4Min | F32x4Max | F32x4PMin
+        | F32x4PMax => F32X4,
+        F64x2Abs | F64x2Neg | F64x2Sqrt | F64x2Ceil | F64x2Floor | F64x2Trunc | F64x2Nearest
+        | F64x2Add | F64x2Sub | F64x2Mul | F64x2Div | F64x2Min | F64x2Max | F64x2PMin
+        | F64x2PMax => F64X2,
+        _ => unreachable!("not a lane-wise float operator: {op:?}"),
     }
 }
