@@ -354,7 +354,7 @@ fn oversized_table_min() -> (Vec<u8>, Expect) {
 fn big_data_segment() -> (Vec<u8>, Expect) {
     let mut b = Builder::default();
     b.memories.memory(memory(256, Some(256)));
-    let len = 16 << 20;
+    let len: i32 = 16 << 20;
     let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     b.data.active(0, &ConstExpr::i32_const(0), data);
     let ty = b.ty(&[I32], &[I32]);
@@ -375,7 +375,7 @@ fn big_data_segment() -> (Vec<u8>, Expect) {
     let last = len - 1;
     (
         b.finish(),
-        Expect::Runs(vec![call("load8", &[last as i32], &[(last % 251) as i32])]),
+        Expect::Runs(vec![call("load8", &[last], &[last % 251])]),
     )
 }
 

@@ -116,29 +116,6 @@ fn build(input: &Path, out: &Path, extra: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Lines of `c/filestat` that no runtime can pass with the committed
-/// `.wasm`: its wasi-libc turns `futimens` with `UTIME_OMIT`/`UTIME_NOW`
-/// into `EINVAL` without calling WASI, and `utimensat(NULL)` into
-/// `fst_flags = ATIM|MTIM` with times 0 (wasmtime 2x and node:wasi print the
-/// very same FAIL lines). They, the summary line and the exit status are
-/// not compared; every other line is.
-const FILESTAT_LIBC_DEFECT: &[&str] = &[
-    "futimens atime only",
-    "atime 1000000000.999999999",
-    "futimens mtime UTIME_NOW",
-    "mtime is now (within 5 s)",
-    "atime kept",
-    "directory atime and mtime now",
-    "filestat: ",
-];
-
-fn strip_defects(text: &str) -> String {
-    text.lines()
-        .filter(|l| !FILESTAT_LIBC_DEFECT.iter().any(|d| l.contains(d)))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 /// Builds and runs one manifest program; `runtime_grants` gives the
 /// preopen and environment through `WAOT_DIR`/`WAOT_ENV` instead of
 /// `--dir`/`--env`.
@@ -188,18 +165,12 @@ fn check_program(p: &Program, runtime_grants: bool) -> Result<(), String> {
     let expected = fs::read_to_string(wasi.join(format!("{}.expected", p.name))).unwrap();
     let got = out.stdout_text();
     let mut problems = Vec::new();
-    let defect = p.name == "c/filestat";
-    let (want, have) = if defect {
-        (strip_defects(&expected), strip_defects(&got))
-    } else {
-        (expected, got.clone())
-    };
-    if want != have {
+    if expected != got {
         problems.push(format!(
-            "stdout differs\n--- expected:\n{want}--- got:\n{got}"
+            "stdout differs\n--- expected:\n{expected}--- got:\n{got}"
         ));
     }
-    if !defect && out.status.code() != Some(p.exit) {
+    if out.status.code() != Some(p.exit) {
         problems.push(format!(
             "expected exit {}, got {}",
             p.exit,

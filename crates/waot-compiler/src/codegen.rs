@@ -94,6 +94,25 @@ pub fn target_isa(config: &Config) -> Result<OwnedTargetIsa> {
             builder.enable(name).map_err(|e| setting_error(name, e))?;
         }
     }
+    match config.cpu.as_deref() {
+        None => {}
+        Some("native") => {
+            if triple.architecture != target_lexicon::Triple::host().architecture {
+                return Err(CompileError::Config(format!(
+                    "--cpu native needs the host architecture; the target is {triple}"
+                )));
+            }
+            cranelift_native::infer_native_flags(&mut builder)
+                .map_err(|e| CompileError::Internal(format!("cannot detect the host CPU: {e}")))?;
+        }
+        Some(name) => builder.enable(name).map_err(|_| {
+            CompileError::Config(format!(
+                "unknown CPU `{name}` for {}: expected `native`, a Cranelift preset \
+                 (e.g. x86-64-v3, haswell, skylake) or flag (e.g. has_avx2, has_lse)",
+                triple.architecture
+            ))
+        })?,
+    }
     builder
         .finish(settings::Flags::new(flags))
         .map_err(|e| CompileError::Internal(format!("cannot build the {triple} ISA: {e}")))

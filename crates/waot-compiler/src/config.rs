@@ -3,6 +3,23 @@
 use target_lexicon::Triple;
 use wasmparser::WasmFeatures;
 
+/// The features [`Config::new`] enables: WebAssembly 2.0 plus the 3.0
+/// features waot compiles completely (their spec tests pass 100%):
+/// `tail-call` (`return_call`, `return_call_indirect`), `extended-const`
+/// (`i32/i64.add/sub/mul` in constant expressions), `multi-memory` and
+/// `relaxed-simd` (deterministic choices, see `translate/ops/simd.rs`).
+///
+/// Each is one flag of [`WasmFeatures`] (`TAIL_CALL`, `EXTENDED_CONST`,
+/// `MULTI_MEMORY`, `RELAXED_SIMD`), so a front end can switch any of them
+/// off or on like wasmtime's `-W tail-call=n`. Other 3.0 features (memory64,
+/// function references, GC, exceptions) validate when enabled but are
+/// reported as `CompileError::Unsupported`.
+pub const DEFAULT_FEATURES: WasmFeatures = WasmFeatures::WASM2
+    .union(WasmFeatures::TAIL_CALL)
+    .union(WasmFeatures::EXTENDED_CONST)
+    .union(WasmFeatures::MULTI_MEMORY)
+    .union(WasmFeatures::RELAXED_SIMD);
+
 /// How hard Cranelift optimizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum OptLevel {
@@ -22,7 +39,8 @@ pub struct Config {
     pub target: Triple,
     /// Cranelift optimization level.
     pub opt_level: OptLevel,
-    /// WebAssembly features accepted by validation.
+    /// WebAssembly features accepted by validation (default
+    /// [`DEFAULT_FEATURES`]; one flag per feature).
     pub features: WasmFeatures,
     /// Prefix of every symbol the object defines (a C identifier).
     pub symbol_prefix: String,
@@ -35,19 +53,26 @@ pub struct Config {
     pub launch: Vec<u8>,
     /// Compile functions on all cores (output is identical either way).
     pub parallel: bool,
+    /// CPU to generate code for: `None` is the portable baseline
+    /// (x86-64-v2 on x86_64, armv8.0-a on aarch64); `Some("native")`
+    /// detects the host's features (host target only); any other name is a
+    /// Cranelift ISA preset or flag such as `x86-64-v3`, `haswell`,
+    /// `skylake`, `has_avx2` or `has_lse`.
+    pub cpu: Option<String>,
 }
 
 impl Config {
-    /// Defaults for the host: WebAssembly 2.0 features, speed optimization.
+    /// Defaults for the host: [`DEFAULT_FEATURES`], speed optimization.
     pub fn new(target: Triple) -> Config {
         Config {
             target,
             opt_level: OptLevel::Speed,
-            features: WasmFeatures::WASM2,
+            features: DEFAULT_FEATURES,
             symbol_prefix: waot_abi::symbols::EXECUTABLE_PREFIX.to_string(),
             emit_main: false,
             launch: Vec::new(),
             parallel: true,
+            cpu: None,
         }
     }
 }

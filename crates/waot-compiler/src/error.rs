@@ -24,6 +24,9 @@ pub enum CompileError {
     /// The input exceeds one of waot's implementation limits.
     #[error("implementation limit exceeded: {0}")]
     ImplLimit(String),
+    /// The compilation options are wrong (e.g. an unknown `--cpu`).
+    #[error("{0}")]
+    Config(String),
     /// A bug in waot (e.g. Cranelift rejected the IR we generated).
     #[error("internal compiler error: {0}")]
     Internal(String),

@@ -21,7 +21,7 @@ pub mod module;
 pub mod translate;
 
 pub use codegen::SUPPORTED_TARGETS;
-pub use config::{Config, OptLevel};
+pub use config::{Config, OptLevel, DEFAULT_FEATURES};
 pub use error::{CompileError, Result};
 
 /// Compiles the WebAssembly module `wasm` (binary format) into the bytes of
@@ -47,6 +47,83 @@ pub fn compile(wasm: &[u8], config: &Config) -> Result<Vec<u8>> {
     emit::emit_object(&info, &funcs, &isa, config)
 }
 pub use wasmparser::WasmFeatures;
+
+/// What [`compile_function_text`] prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// Cranelift IR right after translation (before optimization).
+    Clif,
+    /// Cranelift's final VCode: machine instructions after register
+    /// allocation, one per line.
+    Asm,
+}
+
+/// The CLIF or machine code of the defined functions of `wasm`, as text:
+/// one `;; function <index> <name>` header per function, then its text.
+/// With `filter`, only the functions whose name (name section or export)
+/// or function index equals it; none matching is an error.
+pub fn compile_function_text(
+    wasm: &[u8],
+    config: &Config,
+    filter: Option<&str>,
+    kind: TextKind,
+) -> Result<String> {
+    use std::fmt::Write;
+    let isa = codegen::target_isa(config)?;
+    let info = module::parse(wasm, config.features)?;
+    let mut out = String::new();
+    let mut translator = translate::FuncTranslator::new();
+    let mut ctx = cranelift_codegen::Context::new();
+    for i in 0..info.num_defined_funcs() {
+        let index = info.num_imported_funcs + i;
+        let mut names: Vec<&str> = info
+            .meta
+            .func_names
+            .iter()
+            .filter(|(f, _)| *f == index)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        names.extend(info.meta.exports.iter().filter_map(|e| {
+            (e.kind == waot_abi::meta::ExportKind::Func && e.index == index)
+                .then_some(e.name.as_str())
+        }));
+        if let Some(f) = filter {
+            if !names.contains(&f) && f != index.to_string() {
+                continue;
+            }
+        }
+        let func = translator.translate(&info, i, &*isa)?;
+        let label = names.first().copied().unwrap_or("");
+        let _ = writeln!(out, ";; function {index} {label}");
+        match kind {
+            TextKind::Clif => {
+                let _ = writeln!(out, "{}", func.display());
+            }
+            TextKind::Asm => {
+                ctx.clear();
+                ctx.func = func;
+                ctx.set_disasm(true);
+                ctx.compile(&*isa, &mut cranelift_control::ControlPlane::default())
+                    .map_err(|e| {
+                        CompileError::Internal(format!("function {index}: {}", e.inner))
+                    })?;
+                let vcode = ctx
+                    .compiled_code()
+                    .and_then(|c| c.vcode.clone())
+                    .unwrap_or_default();
+                let _ = writeln!(out, "{vcode}");
+            }
+        }
+    }
+    if out.is_empty() {
+        if let Some(f) = filter {
+            return Err(CompileError::Config(format!(
+                "no defined function is named `{f}`"
+            )));
+        }
+    }
+    Ok(out)
+}
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,7 @@ pub fn run(args: &Args) -> Result<()> {
 
 /// Executables get only WASI: every import must be a function of
 /// `wasi_snapshot_preview1`.
-fn check_imports(wasm: &[u8], config: &waot_compiler::Config) -> Result<()> {
+pub(crate) fn check_imports(wasm: &[u8], config: &waot_compiler::Config) -> Result<()> {
     let info = waot_compiler::module::parse(wasm, config.features)?;
     for import in &info.meta.imports {
         if import.module != WASI_MODULE {

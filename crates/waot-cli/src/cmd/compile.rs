@@ -14,9 +14,18 @@ use super::{c_identifier, default_prefix, read_module, write_atomic, CodegenArgs
 pub struct Args {
     /// Input module (.wasm or .wat).
     pub input: PathBuf,
-    /// Output object file.
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
+    /// Output object file (required unless `--emit clif|asm`).
+    #[arg(short, long, value_name = "OUT", required_unless_present = "emit")]
+    pub output: Option<PathBuf>,
+    /// What to produce: `obj` (the object file, default), or print `clif`
+    /// (Cranelift IR after translation) or `asm` (Cranelift's final machine
+    /// instructions) to stdout (or to `-o`).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub emit: Option<Emit>,
+    /// With `--emit clif|asm`: only this function (name-section name,
+    /// export name or function index).
+    #[arg(long, value_name = "NAME", requires = "emit")]
+    pub function: Option<String>,
     /// Also write a C header (C99, C++-compatible) declaring a typed C API
     /// for the module: instantiate, free, one function per export.
     #[arg(long, value_name = "HEADER")]
@@ -29,10 +38,38 @@ pub struct Args {
     pub codegen: CodegenArgs,
 }
 
+/// `--emit` kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Emit {
+    /// Relocatable object file.
+    Obj,
+    /// Cranelift IR.
+    Clif,
+    /// Machine instructions (Cranelift VCode).
+    Asm,
+}
+
 /// Runs `waot compile`.
 pub fn run(args: &Args) -> Result<()> {
     let wasm = read_module(&args.input)?;
     let mut config = args.codegen.config()?;
+    let text_kind = match args.emit {
+        Some(Emit::Clif) => Some(waot_compiler::TextKind::Clif),
+        Some(Emit::Asm) => Some(waot_compiler::TextKind::Asm),
+        _ => None,
+    };
+    if let Some(kind) = text_kind {
+        let text =
+            waot_compiler::compile_function_text(&wasm, &config, args.function.as_deref(), kind)?;
+        match &args.output {
+            Some(path) => write_atomic(path, text.as_bytes())?,
+            None => print!("{text}"),
+        }
+        return Ok(());
+    }
+    let Some(output) = &args.output else {
+        anyhow::bail!("--emit obj needs an output file (-o OUT)");
+    };
     config.symbol_prefix = match &args.name {
         Some(name) => c_identifier(name),
         None => default_prefix(&args.input),
@@ -54,7 +91,7 @@ pub fn run(args: &Args) -> Result<()> {
         }
         None => None,
     };
-    write_atomic(&args.output, &object)?;
+    write_atomic(output, &object)?;
     if let (Some(path), Some(text)) = (&args.header, header) {
         write_atomic(path, text.as_bytes())?;
     }

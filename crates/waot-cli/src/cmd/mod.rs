@@ -2,7 +2,11 @@
 //! target and optimization level, writing outputs atomically.
 
 pub mod build;
+pub mod cache;
 pub mod compile;
+pub mod completions;
+pub mod inspect;
+pub mod run;
 pub mod runtime;
 pub mod validate;
 
@@ -12,9 +16,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use target_lexicon::Triple;
-use waot_compiler::{Config, OptLevel};
+use waot_compiler::{Config, OptLevel, WasmFeatures};
 
 /// `-O` levels.
 #[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
@@ -40,6 +44,77 @@ pub struct CodegenArgs {
     /// Optimization level: 0 none, 1 speed, 2 speed and size.
     #[arg(short = 'O', value_enum, default_value_t = Opt::O1, value_name = "LEVEL")]
     pub opt: Opt,
+    /// CPU to generate code for. Default: a portable baseline (x86-64-v2,
+    /// armv8.0-a). `native`: every feature of this machine's CPU (host
+    /// target only). Otherwise a Cranelift preset or flag: `x86-64-v3`,
+    /// `haswell`, `skylake`, `znver1`, `has_avx2`, `has_lse`, ...
+    #[arg(long, value_name = "CPU")]
+    pub cpu: Option<String>,
+    #[command(flatten)]
+    pub features: FeatureArgs,
+}
+
+/// `--features`/`-W`: WebAssembly proposals to enable or disable.
+#[derive(clap::Args, Debug, Default)]
+pub struct FeatureArgs {
+    /// Enable (`NAME`, `NAME=y`) or disable (`NAME=n`) WebAssembly features,
+    /// comma-separated, repeatable; e.g. `-W simd=n,tail-call=y`. Names are
+    /// wasmparser's in kebab-case: simd, relaxed-simd, threads, tail-call,
+    /// multi-memory, memory64, exceptions, gc, function-references,
+    /// extended-const, bulk-memory, reference-types, multi-value, ... The
+    /// default set is WebAssembly 2.0 (with SIMD) plus the 3.0 features waot
+    /// compiles.
+    #[arg(
+        long = "features",
+        short = 'W',
+        value_name = "NAME[=y|n],...",
+        value_delimiter = ','
+    )]
+    pub features: Vec<String>,
+}
+
+impl FeatureArgs {
+    /// `base` with these changes applied.
+    pub fn apply(&self, base: WasmFeatures) -> Result<WasmFeatures> {
+        let mut features = base;
+        for item in &self.features {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            let (name, value) = item.split_once('=').unwrap_or((item, "y"));
+            let on = match value {
+                "y" | "yes" | "true" | "on" | "1" => true,
+                "n" | "no" | "false" | "off" | "0" => false,
+                _ => bail!("invalid --features item `{item}`: expected NAME, NAME=y or NAME=n"),
+            };
+            let flag = feature_flag(name).ok_or_else(|| {
+                anyhow!(
+                    "unknown WebAssembly feature `{name}`; known features: {}",
+                    feature_names().join(", ")
+                )
+            })?;
+            features.set(flag, on);
+        }
+        Ok(features)
+    }
+}
+
+/// The `--features` name of every wasmparser feature flag.
+pub fn feature_names() -> Vec<String> {
+    WasmFeatures::all()
+        .iter_names()
+        .map(|(name, _)| name.to_ascii_lowercase().replace('_', "-"))
+        .collect()
+}
+
+/// The flag a `--features` name (kebab- or snake-case) stands for.
+fn feature_flag(name: &str) -> Option<WasmFeatures> {
+    let upper = name.trim().to_ascii_uppercase().replace('-', "_");
+    WasmFeatures::all()
+        .iter_names()
+        .find(|(n, _)| *n == upper)
+        .map(|(_, f)| f)
 }
 
 impl CodegenArgs {
@@ -61,6 +136,8 @@ impl CodegenArgs {
             Opt::O1 => OptLevel::Speed,
             Opt::O2 => OptLevel::SpeedAndSize,
         };
+        config.cpu = self.cpu.clone();
+        config.features = self.features.apply(config.features)?;
         Ok(config)
     }
 }

@@ -75,7 +75,8 @@ impl FuncTranslator {
     /// # Errors
     ///
     /// [`CompileError::Unsupported`] for any operator beyond WebAssembly 2.0
-    /// (with the operator's byte offset), for 128-bit SIMD operators on an
+    /// and the 3.0 features tail-call, extended-const, multi-memory and
+    /// relaxed-simd (with the operator's byte offset), for 128-bit SIMD operators on an
     /// x86_64 ISA without SSSE3 and SSE4.1, or
     /// [`CompileError::Invalid`] if the body cannot be read.
     pub fn translate(

@@ -3,8 +3,9 @@
 //!
 //! Numeric, conversion and vector operators are many and uniform, so they
 //! are matched inside `numeric.rs`, `conversion.rs` and `simd.rs`; anything
-//! that none recognizes is reported as unsupported (every proposal beyond
-//! WebAssembly 2.0).
+//! that none recognizes is reported as unsupported (the WebAssembly 3.0
+//! features waot does not compile yet: memory64, function references, GC,
+//! exceptions).
 
 pub(super) mod call;
 pub(super) mod control;

@@ -646,9 +646,98 @@ fn translate_arith(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
         F32x4DemoteF64x2Zero => unop(cx, F64X2, |b, x| b.ins().fvdemote(x)),
         F64x2PromoteLowF32x4 => unop(cx, F32X4, |b, x| b.ins().fvpromote_low(x)),
 
-        _ => return false,
+        _ => return translate_relaxed(cx, op),
     }
     true
+}
+
+/// Relaxed SIMD (WebAssembly 3.0, the `relaxed-simd` feature).
+///
+/// The spec lets each relaxed operator return one of a few results; waot
+/// always picks the same one, on every target, so a program behaves the
+/// same on x86_64 and aarch64 and from run to run:
+///
+/// - `i8x16.relaxed_swizzle` = `i8x16.swizzle` (out-of-range index -> 0).
+/// - `i32x4.relaxed_trunc_f32x4_{s,u}` and `_f64x2_{s,u}_zero` = the
+///   saturating `trunc_sat` conversions (NaN -> 0, out of range saturates).
+/// - `f32x4/f64x2.relaxed_madd a b c` = `a * b + c` and `relaxed_nmadd` =
+///   `-(a * b) + c`, **unfused** (two roundings): a fused `fma` needs the
+///   FMA extension on x86_64, which the baseline target does not have.
+/// - `iNxM.relaxed_laneselect` = `v128.bitselect` (a bitwise select on the
+///   whole mask, not only each lane's top bit).
+/// - `f32x4/f64x2.relaxed_{min,max}` = `fmin`/`fmax` (wasm's NaN and
+///   signed-zero rules).
+/// - `i16x8.relaxed_q15mulr_s` = `i16x8.q15mulr_sat_s` (saturates
+///   `-32768 * -32768` to 32767).
+/// - `i16x8.relaxed_dot_i8x16_i7x16_s` treats both operands as signed and
+///   adds each pair of 16-bit products with wrapping; the `_add_s` form
+///   then widens those sums (signed) to 32 bits, adds pairs and adds the
+///   accumulator, wrapping. (The spec allows signed or unsigned second
+///   operands; they agree when its top bits are clear, as the name says.)
+fn translate_relaxed(cx: &mut FuncCx<'_, '_>, op: &Op<'_>) -> bool {
+    use Op::*;
+    let same_as = match *op {
+        I8x16RelaxedSwizzle => I8x16Swizzle,
+        I32x4RelaxedTruncF32x4S => I32x4TruncSatF32x4S,
+        I32x4RelaxedTruncF32x4U => I32x4TruncSatF32x4U,
+        I32x4RelaxedTruncF64x2SZero => I32x4TruncSatF64x2SZero,
+        I32x4RelaxedTruncF64x2UZero => I32x4TruncSatF64x2UZero,
+        I8x16RelaxedLaneselect
+        | I16x8RelaxedLaneselect
+        | I32x4RelaxedLaneselect
+        | I64x2RelaxedLaneselect => V128Bitselect,
+        F32x4RelaxedMin => F32x4Min,
+        F32x4RelaxedMax => F32x4Max,
+        F64x2RelaxedMin => F64x2Min,
+        F64x2RelaxedMax => F64x2Max,
+        I16x8RelaxedQ15mulrS => I16x8Q15MulrSatS,
+        F32x4RelaxedMadd | F32x4RelaxedNmadd | F64x2RelaxedMadd | F64x2RelaxedNmadd => {
+            let ty = if matches!(op, F32x4RelaxedMadd | F32x4RelaxedNmadd) {
+                F32X4
+            } else {
+                F64X2
+            };
+            let c = cx.pop_as(ty);
+            let (a, b) = cx.pop2_as(ty);
+            let product = cx.b.ins().fmul(a, b);
+            let v = if matches!(op, F32x4RelaxedMadd | F64x2RelaxedMadd) {
+                cx.b.ins().fadd(product, c)
+            } else {
+                // -(a * b) + c: negation is exact, so this is c - a * b.
+                cx.b.ins().fsub(c, product)
+            };
+            cx.push(v);
+            return true;
+        }
+        I16x8RelaxedDotI8x16I7x16S => {
+            let (a, b) = cx.pop2_as(I8X16);
+            let v = relaxed_dot_i16(&mut cx.b, a, b);
+            cx.push(v);
+            return true;
+        }
+        I32x4RelaxedDotI8x16I7x16AddS => {
+            let acc = cx.pop_as(I32X4);
+            let (a, b) = cx.pop2_as(I8X16);
+            let d = relaxed_dot_i16(&mut cx.b, a, b);
+            let (lo, hi) = (cx.b.ins().swiden_low(d), cx.b.ins().swiden_high(d));
+            let sums = cx.b.ins().iadd_pairwise(lo, hi);
+            let v = cx.b.ins().iadd(sums, acc);
+            cx.push(v);
+            return true;
+        }
+        _ => return false,
+    };
+    translate_arith(cx, &same_as)
+}
+
+/// The 16-bit dot products of adjacent signed byte lanes of `a` and `b`
+/// (wrapping), as `I16X8`.
+fn relaxed_dot_i16(b: Builder<'_, '_>, x: ir::Value, y: ir::Value) -> ir::Value {
+    let (xl, yl) = (b.ins().swiden_low(x), b.ins().swiden_low(y));
+    let low = b.ins().imul(xl, yl);
+    let (xh, yh) = (b.ins().swiden_high(x), b.ins().swiden_high(y));
+    let high = b.ins().imul(xh, yh);
+    b.ins().iadd_pairwise(low, high)
 }
 
 /// The integer vector type of a lane-wise integer operator.
