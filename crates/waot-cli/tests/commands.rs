@@ -391,3 +391,30 @@ fn completions_and_version() {
     assert!(v.starts_with("waot 0."), "{v}");
     assert!(v.contains("Cranelift 0.135"), "{v}");
 }
+
+#[test]
+fn timings_and_invoke_with_wasi() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = write(dir.path(), "lib.wat", LIB_WAT);
+    let out = waot()
+        .args(["compile", "--timings", "-o"])
+        .arg(dir.path().join("lib.o"))
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for stage in ["validate", "codegen", "emit"] {
+        assert!(err.contains(&format!("timing: {stage} ")), "{err}");
+    }
+    // `--invoke` provides WASI: `_start` of the counting program sees
+    // argv = [count.wat, a, b] and one --env entry, and its proc_exit
+    // status is waot's.
+    let app = write(dir.path(), "count.wat", COUNT_WAT);
+    let out = waot()
+        .args(["run", "--env", "K=V", "--invoke", "_start"])
+        .arg(&app)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(11), "{}", stderr(&out));
+}

@@ -41,10 +41,30 @@ pub use error::{CompileError, Result};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn compile(wasm: &[u8], config: &Config) -> Result<Vec<u8>> {
+    compile_with_timings(wasm, config, &mut |_, _| {})
+}
+
+/// [`compile`], calling `stage(name, elapsed)` after each stage:
+/// `"validate"` (parsing and validation), `"codegen"` (translation and
+/// machine code for every function) and `"emit"` (the object file).
+pub fn compile_with_timings(
+    wasm: &[u8],
+    config: &Config,
+    stage: &mut dyn FnMut(&'static str, std::time::Duration),
+) -> Result<Vec<u8>> {
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str| {
+        stage(name, t.elapsed());
+        t = std::time::Instant::now();
+    };
     let isa = codegen::target_isa(config)?;
     let info = module::parse(wasm, config.features)?;
+    lap("validate");
     let funcs = codegen::compile_functions(&info, &*isa, config.parallel)?;
-    emit::emit_object(&info, &funcs, &isa, config)
+    lap("codegen");
+    let object = emit::emit_object(&info, &funcs, &isa, config)?;
+    lap("emit");
+    Ok(object)
 }
 pub use wasmparser::WasmFeatures;
 

@@ -58,7 +58,7 @@ pub fn run(args: &Args) -> Result<()> {
     config.launch = launch_config(args)?.encode();
     // Find the runtime before spending time compiling.
     let runtime = link::runtime_lib(&config.target)?;
-    let object = waot_compiler::compile(&wasm, &config)?;
+    let object = args.codegen.compile(&args.input, &wasm, &config)?;
 
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     let object_path = dir.path().join("module.o");

@@ -74,7 +74,7 @@ pub fn run(args: &Args) -> Result<()> {
         Some(name) => c_identifier(name),
         None => default_prefix(&args.input),
     };
-    let object = waot_compiler::compile(&wasm, &config)?;
+    let object = args.codegen.compile(&args.input, &wasm, &config)?;
     let header = match &args.header {
         Some(_) => {
             let info = waot_compiler::module::parse(&wasm, config.features)?;

@@ -52,6 +52,9 @@ pub struct CodegenArgs {
     pub cpu: Option<String>,
     #[command(flatten)]
     pub features: FeatureArgs,
+    /// Print the time each compilation stage takes to stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// `--features`/`-W`: WebAssembly proposals to enable or disable.
@@ -141,6 +144,51 @@ impl CodegenArgs {
         Ok(config)
     }
 }
+
+impl CodegenArgs {
+    /// Compiles `wasm` (named `input` in messages) with `config`: with
+    /// `--timings`, one `timing: <stage> <ms> ms` line per stage on stderr;
+    /// on a terminal, a progress line while a large module compiles.
+    pub fn compile(&self, input: &Path, wasm: &[u8], config: &Config) -> Result<Vec<u8>> {
+        use std::io::IsTerminal;
+        let progress = wasm.len() >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal();
+        if progress {
+            eprint!(
+                "compiling {} ({} KiB)...",
+                input.display(),
+                wasm.len() / 1024
+            );
+        }
+        let mut lines = Vec::new();
+        let result = waot_compiler::compile_with_timings(wasm, config, &mut |stage, d| {
+            lines.push(format!("timing: {stage} {:.1} ms", d.as_secs_f64() * 1e3));
+        });
+        if progress {
+            // Erase the progress line.
+            eprint!("\r\x1b[K");
+        }
+        if self.timings {
+            for line in &lines {
+                eprintln!("{line}");
+            }
+        }
+        Ok(result?)
+    }
+
+    /// With `--timings`: `timing: <stage> <ms> ms` on stderr for a stage
+    /// the CLI runs itself (reading, linking).
+    pub fn timing(&self, stage: &str, since: std::time::Instant) {
+        if self.timings {
+            eprintln!(
+                "timing: {stage} {:.1} ms",
+                since.elapsed().as_secs_f64() * 1e3
+            );
+        }
+    }
+}
+
+/// Modules at least this large show a progress line on a terminal.
+const PROGRESS_MIN_BYTES: usize = 1 << 20;
 
 /// Parses `--target`: one of the supported triples, or one clear error line
 /// listing them.

@@ -142,7 +142,7 @@ fn exec(args: &Args) -> Result<ExitCode> {
     if !exe.is_file() {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the cache directory `{}`", dir.display()))?;
-        let object = waot_compiler::compile(&wasm, &config)?;
+        let object = args.codegen.compile(&args.input, &wasm, &config)?;
         let temp = tempfile::Builder::new()
             .prefix(".waot-obj-")
             .suffix(".o")
@@ -157,7 +157,9 @@ fn exec(args: &Args) -> Result<ExitCode> {
                 .unwrap_or_else(|| link::default_linker(&config.target)),
             static_link: false,
         };
+        let start = std::time::Instant::now();
         link::link_executable(&options, temp.path(), &runtime, &exe)?;
+        args.codegen.timing("link", start);
     }
     let mut cmd = std::process::Command::new(&exe);
     cmd.arg0(program_name(&args.input)).args(&args.args);
@@ -203,7 +205,8 @@ fn invoke(args: &Args, name: &str) -> Result<ExitCode> {
     let mut config = args.codegen.config()?;
     config.symbol_prefix = "waot_invoke".to_string();
     config.emit_main = false;
-    let object = waot_compiler::compile(&wasm, &config)?;
+    let object = args.codegen.compile(&input, &wasm, &config)?;
+    let start = std::time::Instant::now();
     let loaded = waot_runtime::loader::load_object(&object)?;
     let module = Arc::new(
         Module::from_loaded(loaded, &descriptor_symbol(&config.symbol_prefix))
@@ -227,6 +230,7 @@ fn invoke(args: &Args, name: &str) -> Result<ExitCode> {
         .map(|a| a.as_bytes().to_vec())
         .collect();
     let ctx = wasi::launch_context(argv, &grants(args)?, &host_env).map_err(|e| anyhow!("{e}"))?;
+    args.codegen.timing("load", start);
     let mut store = Store::new();
     let instance = wasi::imports(&mut store, &module, ctx)
         .and_then(|imports| store.instantiate(&module, &imports));
