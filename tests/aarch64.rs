@@ -338,7 +338,8 @@ fn traps() {
     });
 }
 
-/// How `tests/programs/README.md` says to run a program (as in `e2e.rs`).
+/// How `tests/programs/README.md` says to run a program, as in `e2e.rs`
+/// (the environment is granted at run time through `WAOT_ENV`).
 struct ProgramRun {
     args: &'static [&'static str],
     env: &'static [(&'static str, &'static str)],
@@ -350,7 +351,7 @@ fn program_run(name: &str) -> ProgramRun {
     match name {
         "args" => ProgramRun {
             args: &["alpha", "two words", "", "ünïcödé", "--flag=1"],
-            env: &[("WAOT_TEST_VAR", "hello waot")],
+            env: &[("WAOT_ENV", "WAOT_TEST_VAR=hello waot")],
             status: 3,
             stderr: "args: exiting with status 3\n",
         },

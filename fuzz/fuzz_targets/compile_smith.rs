@@ -1,4 +1,5 @@
-//! Valid modules from wasm-smith (every feature waot supports) must compile,
+//! Valid modules from wasm-smith (every feature waot compiles by default)
+//! must compile,
 //! and compiling twice (in parallel and serially) gives the same bytes.
 #![no_main]
 
@@ -11,6 +12,14 @@ mod oracle;
 fn module(data: &[u8]) -> Result<Vec<u8>> {
     let mut u = Unstructured::new(data);
     let mut config = oracle::smith_config();
+    // Everything waot compiles by default (waot_compiler::DEFAULT_FEATURES:
+    // WebAssembly 2.0 + tail calls, extended const, multi-memory, relaxed
+    // SIMD); the differential target keeps to 2.0 without SIMD.
+    config.simd_enabled = true;
+    config.relaxed_simd_enabled = true;
+    config.tail_call_enabled = true;
+    config.extended_const_enabled = true;
+    config.max_memories = 4;
     // Compile-only: no need to keep execution cheap.
     config.max_imports = 100;
     config.memory_max_size_required = false;

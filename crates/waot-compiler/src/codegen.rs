@@ -130,15 +130,28 @@ fn setting_error(name: &str, e: settings::SetError) -> CompileError {
     CompileError::Internal(format!("Cranelift setting `{name}`: {e}"))
 }
 
+/// Bodies larger than this many bytes are compiled without Cranelift's
+/// optimizer: its e-graph pass grows super-linearly on huge straight-line
+/// functions (a 1.5 MB body took 40 s and 1.9 GiB at `speed`, 5 s and
+/// 340 MiB at `none`; see docs/LIMITS.md). Real programs' largest functions
+/// (interpreter loops) are far below this.
+pub const HUGE_FUNCTION_BYTES: usize = 512 * 1024;
+
 /// Translates and compiles every defined function of `info`, in
-/// defined-index order.
+/// defined-index order. Functions larger than [`HUGE_FUNCTION_BYTES`] use
+/// `huge_isa` (an unoptimizing ISA) when one is given.
 pub fn compile_functions(
     info: &ModuleInfo<'_>,
     isa: &dyn TargetIsa,
+    huge_isa: Option<&dyn TargetIsa>,
     parallel: bool,
 ) -> Result<Vec<CompiledFunction>> {
     let n = info.num_defined_funcs();
     let compile = |(translator, ctx): &mut (FuncTranslator, Context), i: u32| {
+        let isa = match huge_isa {
+            Some(huge) if body_bytes(info, i) > HUGE_FUNCTION_BYTES => huge,
+            _ => isa,
+        };
         let func = translator.translate(info, i, isa)?;
         compile_function(ctx, isa, func, i, FuncId::from_u32(i))
     };
@@ -149,6 +162,23 @@ pub fn compile_functions(
         let mut state = init();
         (0..n).map(|i| compile(&mut state, i)).collect()
     }
+}
+
+fn body_bytes(info: &ModuleInfo<'_>, defined_index: u32) -> usize {
+    let range = info.bodies[defined_index as usize].range();
+    (range.end - range.start) as usize
+}
+
+/// An unoptimizing twin of `config`'s ISA, when `info` has a function larger
+/// than [`HUGE_FUNCTION_BYTES`] and `config` optimizes.
+pub fn huge_function_isa(info: &ModuleInfo<'_>, config: &Config) -> Result<Option<OwnedTargetIsa>> {
+    let has_huge = (0..info.num_defined_funcs()).any(|i| body_bytes(info, i) > HUGE_FUNCTION_BYTES);
+    if !has_huge || config.opt_level == OptLevel::None {
+        return Ok(None);
+    }
+    let mut unoptimized = config.clone();
+    unoptimized.opt_level = OptLevel::None;
+    target_isa(&unoptimized).map(Some)
 }
 
 /// Compiles one CLIF function. Its trap sites are recorded under

@@ -60,7 +60,8 @@ pub fn compile_with_timings(
     let isa = codegen::target_isa(config)?;
     let info = module::parse(wasm, config.features)?;
     lap("validate");
-    let funcs = codegen::compile_functions(&info, &*isa, config.parallel)?;
+    let huge_isa = codegen::huge_function_isa(&info, config)?;
+    let funcs = codegen::compile_functions(&info, &*isa, huge_isa.as_deref(), config.parallel)?;
     lap("codegen");
     let object = emit::emit_object(&info, &funcs, &isa, config)?;
     lap("emit");
