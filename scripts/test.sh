@@ -29,9 +29,13 @@ step "cargo build --release" cargo build --release --workspace
 step "cargo build --release (runtime, $AARCH64)" \
     cargo build --release -p waot-runtime --target "$AARCH64"
 step "cargo test --release" cargo test --release --workspace
-# The spec harness, compiler and runtime cross-compiled for arm64 and run
-# under qemu-aarch64 (.cargo/config.toml's runner): modules are compiled
-# for aarch64 and loaded in-process there.
-step "cargo test --release --target $AARCH64 (spec under qemu)" \
-    cargo test --release --target "$AARCH64" -p waot-tests --test spec
-echo "== total: ${SECONDS}s" >&2
+# Every benchmark workload once at its smoke size, native and through waot,
+# checking its own output (the timed benchmarks are bench/run.sh, not CI).
+step "bench smoke" bash bench/run.sh --smoke
+echo "== total before the arm64 spec run: ${SECONDS}s" >&2
+# Last, so the run ends with the harness's `N passed, M failed`: the spec
+# harness, compiler and runtime cross-compiled for arm64 and run under
+# qemu-aarch64 (.cargo/config.toml's runner); modules are compiled for
+# aarch64 and loaded in-process there (2.0 and 2.0/simd).
+echo "== cargo test --release --target $AARCH64 (spec under qemu)" >&2
+cargo test --release --target "$AARCH64" -p waot-tests --test spec

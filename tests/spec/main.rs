@@ -6,10 +6,10 @@
 //! writes) and instantiated by the runtime; every `assert_*`, `invoke` and
 //! `register` is performed.
 //!
-//! Which scripts: `WAOT_SPEC_DIR` (a folder, whose `.wast` files are run, not
-//! its subfolders, or a single `.wast` file); default `../shared/spec-tests/2.0`.
-//! Features follow the folder: WebAssembly 2.0 under a `2.0` path, 3.0
-//! otherwise. Output: one row per file, then (for 3.0 runs) one row per
+//! Which scripts: `WAOT_SPEC_DIR` (`:`-separated folders, whose `.wast` files
+//! are run, not their subfolders, or single `.wast` files); default
+//! `../shared/spec-tests/2.0` and `2.0/simd`. Features follow the first
+//! path: WebAssembly 2.0 under a `2.0` path, waot's 3.0 set otherwise. Output: one row per file, then (for 3.0 runs) one row per
 //! feature (see `feature.rs`), then `N passed, M failed`.
 //!
 //! `WAOT_SPEC_SKIP_UNSUPPORTED=1` counts a module that the compiler rejects
@@ -51,19 +51,25 @@ pub struct FileResult {
 }
 
 fn main() {
-    let root = std::env::var_os("WAOT_SPEC_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec-tests/2.0")
-        });
-    let files = match collect_files(&root) {
-        Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: cannot read spec tests at {}: {e}", root.display());
-            std::process::exit(2);
+    // WAOT_SPEC_DIR: one or more folders or files, `:`-separated.
+    let roots: Vec<PathBuf> = match std::env::var_os("WAOT_SPEC_DIR") {
+        Some(dirs) => std::env::split_paths(&dirs).collect(),
+        None => {
+            let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/spec-tests");
+            vec![base.join("2.0"), base.join("2.0/simd")]
         }
     };
-    let features = features_for(&root);
+    let mut files = Vec::new();
+    for root in &roots {
+        match collect_files(root) {
+            Ok(found) => files.extend(found),
+            Err(e) => {
+                eprintln!("error: cannot read spec tests at {}: {e}", root.display());
+                std::process::exit(2);
+            }
+        }
+    }
+    let features = features_for(&roots[0]);
     let by_feature = features != WasmFeatures::WASM2;
     let skip_unsupported =
         std::env::var_os("WAOT_SPEC_SKIP_UNSUPPORTED").is_some_and(|v| !v.is_empty() && v != "0");

@@ -131,6 +131,12 @@ pub fn linker_args(
     if options.static_link {
         args.push("-static".into());
     }
+    // The runtime archive carries all of Rust's std and its line tables:
+    // drop unreferenced sections and debug info (the symbol table stays, so
+    // profilers and debuggers still see function names). Hello world goes
+    // from ~8 MiB to ~0.6 MiB.
+    args.push("-Wl,--gc-sections".into());
+    args.push("-Wl,--strip-debug".into());
     args.push("-o".into());
     args.push(output.into());
     args.push(object.into());
