@@ -89,7 +89,11 @@ fn args_environ_and_stdio() {
     // hand, a regular file when CI redirects it. The reported type must match.
     let stdout_is_file = stdout_is_regular_file();
     let expected_type = if stdout_is_file { 4 } else { 2 };
-    assert_eq!(ctx.memory().unwrap()[100], expected_type, "stdout file type");
+    assert_eq!(
+        ctx.memory().unwrap()[100],
+        expected_type,
+        "stdout file type"
+    );
     assert_eq!(
         call("fd_fdstat_get", &mut w, vmctx, &[i(3), i(100)]),
         Ok(Errno::Badf)
