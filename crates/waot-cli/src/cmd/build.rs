@@ -55,7 +55,7 @@ pub fn run(args: &Args) -> Result<()> {
     check_imports(&wasm, &config)?;
     config.symbol_prefix = EXECUTABLE_PREFIX.to_string();
     config.emit_main = true;
-    config.launch = launch_config(args)?.encode();
+    config.launch = launch_config(&args.dirs, &args.env, args.inherit_env)?.encode();
     // Find the runtime before spending time compiling.
     let runtime = link::runtime_lib(&config.target)?;
     let object = args.codegen.compile(&args.input, &wasm, &config)?;
@@ -99,14 +99,19 @@ pub(crate) fn check_imports(wasm: &[u8], config: &waot_compiler::Config) -> Resu
 
 /// The `--dir`/`--env`/`--inherit-env` grants. A host directory is made
 /// absolute (against the current directory) so the executable works from
-/// anywhere; it need not exist until the program runs.
-fn launch_config(args: &Args) -> Result<LaunchConfig> {
+/// anywhere; it need not exist until the program runs. Shared by `build`
+/// (baked grants) and `run` (run-time grants).
+pub(crate) fn launch_config(
+    dirs: &[String],
+    env: &[String],
+    inherit_env: bool,
+) -> Result<LaunchConfig> {
     use std::os::unix::ffi::OsStrExt;
     let mut cfg = LaunchConfig {
-        inherit_env: args.inherit_env,
+        inherit_env,
         ..LaunchConfig::default()
     };
-    for dir in &args.dirs {
+    for dir in dirs {
         let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
         if host.is_empty() || guest.is_empty() {
             bail!("invalid --dir `{dir}`: expected HOST[::GUEST]");
@@ -117,7 +122,7 @@ fn launch_config(args: &Args) -> Result<LaunchConfig> {
             guest.as_bytes().to_vec(),
         ));
     }
-    for e in &args.env {
+    for e in env {
         match e.split_once('=') {
             Some((k, _)) if !k.is_empty() => cfg.env.push(e.as_bytes().to_vec()),
             _ => bail!("invalid --env `{e}`: expected K=V"),

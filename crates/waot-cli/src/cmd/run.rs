@@ -81,28 +81,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
 /// The grants as a launch configuration (host directories made absolute).
 fn grants(args: &Args) -> Result<LaunchConfig> {
-    let mut cfg = LaunchConfig {
-        inherit_env: args.inherit_env,
-        ..LaunchConfig::default()
-    };
-    for dir in &args.dirs {
-        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        if host.is_empty() || guest.is_empty() {
-            bail!("invalid --dir `{dir}`: expected HOST[::GUEST]");
-        }
-        let abs = std::path::absolute(host).with_context(|| format!("invalid --dir `{dir}`"))?;
-        cfg.dirs.push((
-            abs.as_os_str().as_bytes().to_vec(),
-            guest.as_bytes().to_vec(),
-        ));
-    }
-    for e in &args.env {
-        match e.split_once('=') {
-            Some((k, _)) if !k.is_empty() => cfg.env.push(e.as_bytes().to_vec()),
-            _ => bail!("invalid --env `{e}`: expected K=V"),
-        }
-    }
-    Ok(cfg)
+    super::build::launch_config(&args.dirs, &args.env, args.inherit_env)
 }
 
 /// Builds (or finds) the cached executable and execs it.
