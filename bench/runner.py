@@ -193,6 +193,16 @@ def build_waot(waot, wasm, exe):
     return (rc == 0 and os.path.exists(exe)), out, dt
 
 
+def compile_waot_object(waot, wasm, obj):
+    """`waot compile`: the native object alone, what `wasmtime compile` makes."""
+    os.makedirs(os.path.dirname(obj), exist_ok=True)
+    cmd = [waot, "compile", wasm, "-o", obj]
+    t0 = time.perf_counter()
+    rc, out = sh(cmd)
+    dt = time.perf_counter() - t0
+    return rc == 0, out, dt
+
+
 def compile_wasmtime(wasmtime, wasm, cwasm):
     os.makedirs(os.path.dirname(cwasm), exist_ok=True)
     cmd = [wasmtime, "compile", wasm, "-o", cwasm]
@@ -368,15 +378,19 @@ def full(ws, waot, wasmtime, opts):
         size = os.path.getsize(w.wasm)
         cr = {"name": w.name, "size": size}
         if waot:
-            ts = []
-            for _ in range(3):
+            ts, objs = [], []
+            for _ in range(5):
                 ok, out, dt = build_waot(waot, w.wasm, w.waot)
                 if ok:
                     ts.append(dt)
+                ok, out, dt = compile_waot_object(waot, w.wasm, w.waot + ".o")
+                if ok:
+                    objs.append(dt)
             cr["waot"] = median(ts)
+            cr["waot_obj"] = median(objs)
         if wasmtime:
             ts = []
-            for _ in range(3):
+            for _ in range(5):
                 ok, out, dt = compile_wasmtime(wasmtime, w.wasm, w.cwasm)
                 if ok:
                     ts.append(dt)
@@ -509,18 +523,20 @@ def report(rows, compile_rows, startup, problems, engines, opts):
         sz = [(f"{r['size'][k] / 1024:.1f}" if k in r["size"] else "n/a") for k in ("wasm", "native", "waot")]
         P(f"| {name} | " + " | ".join(rss + sz) + " |")
     P("")
-    P("## Compile time on the largest modules (median of 3)")
+    P("## Compile time on the largest modules (median of 5)")
     P("")
-    P("| module | .wasm KiB | waot build s | waot MB/s | wasmtime compile s | wasmtime MB/s | waot/wasmtime |")
-    P("|---|---:|---:|---:|---:|---:|---:|")
+    P("| module | .wasm KiB | waot compile s | waot MB/s | wasmtime compile s | wasmtime MB/s"
+      " | waot compile/wasmtime | waot build s | waot build/wasmtime |")
+    P("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in compile_rows:
         mb = c["size"] / 1e6
-        wa, wt_ = c.get("waot"), c.get("wasmtime")
-        P(f"| {c['name']} | {c['size'] / 1024:.1f} | {fmt_s(wa)} | {fmt_r(mb / wa) if wa else 'n/a'} | "
-          f"{fmt_s(wt_)} | {fmt_r(mb / wt_) if wt_ else 'n/a'} | {fmt_r(ratio(wa, wt_))} |")
+        wo, wa, wt_ = c.get("waot_obj"), c.get("waot"), c.get("wasmtime")
+        P(f"| {c['name']} | {c['size'] / 1024:.1f} | {fmt_s(wo)} | {fmt_r(mb / wo) if wo else 'n/a'} | "
+          f"{fmt_s(wt_)} | {fmt_r(mb / wt_) if wt_ else 'n/a'} | {fmt_r(ratio(wo, wt_))} | "
+          f"{fmt_s(wa)} | {fmt_r(ratio(wa, wt_))} |")
     P("")
-    P("`waot build` time includes linking the executable; `wasmtime compile` writes a .cwasm"
-      " (wasmtime compiles functions in parallel on all cores).")
+    P("`waot compile` writes the native object, as `wasmtime compile` writes a .cwasm (both"
+      " compile functions in parallel on all cores); `waot build` also links the executable.")
     P("")
     P("## Hello-world start-up")
     P("")
@@ -609,6 +625,187 @@ def svg_chart(rows, gm, path):
         f.write("\n".join(o) + "\n")
 
 
+# ---------------------------------------------------------------- ablation
+
+# (name, extra `waot build` arguments, what the variant changes).  Each turns
+# one optimization off (or, for cpu-native, the ISA extensions beyond the
+# portable baseline on) relative to the default build.
+ABLATION_VARIANTS = [
+    ("default", [], "the default build"),
+    ("O0", ["-O", "0"], "Cranelift optimizer off (`-O 0`)"),
+    ("cpu-native", ["--cpu", "native"], "every ISA extension of this CPU (`--cpu native`)"),
+    ("no-inline", ["-C", "inline=n"], "no inlining of small functions"),
+    ("no-readonly-vmctx", ["-C", "readonly-vmctx=n"],
+     "VM-context loads not marked readonly/can_move (no hoisting or deduplication)"),
+    ("bounds-checks", ["-C", "bounds-checks=y"],
+     "explicit bounds check on every 32-bit memory access instead of guard pages"),
+    ("serial", ["-C", "parallel=n"], "functions compiled on one core (compile time only)"),
+]
+ABLATION_DEFAULT_ONLY = "regex,interp,sha256,json,binarytrees,structsort"
+
+
+def waot_variant(waot, wasm, out, extra, compile_only):
+    """`waot build` (or `compile` to an object) with extra arguments; returns (ok, output, seconds)."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    if os.path.exists(out):
+        os.unlink(out)
+    cmd = [waot, "compile" if compile_only else "build", wasm, "-o", out] + extra
+    t0 = time.perf_counter()
+    rc, text = sh(cmd)
+    dt = time.perf_counter() - t0
+    return (rc == 0 and os.path.exists(out)), text, dt
+
+
+def same_file(a, b):
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
+
+
+def ablation(ws, waot, opts):
+    """Builds every workload once per variant and runs the variants interleaved."""
+    variants = ABLATION_VARIANTS
+    if opts.variants:
+        want = opts.variants.split(",")
+        unknown = set(want) - {v[0] for v in variants}
+        if unknown:
+            raise SystemExit(f"runner: unknown variants: {', '.join(sorted(unknown))}")
+        variants = [v for v in variants if v[0] == "default" or v[0] in want]
+    rows, problems = {}, []
+    for w in ws:
+        row = rows[w.name] = {"times": {}, "compile": {}, "same": set(), "fail": {}}
+        log(f"== {w.name}: build {len(variants)} variants")
+        exes = {}
+        for name, extra, _ in variants:
+            exe = os.path.join(OUT, "ablation", name, w.name)
+            ok, text, _ = waot_variant(waot, w.wasm, exe, extra, False)
+            if not ok:
+                row["fail"][name] = "build failed"
+                problems.append(f"{w.name}: {name}: waot build failed: {text.strip()[-300:]}")
+                continue
+            exes[name] = exe
+            # Compile time of the compiler alone (object file, no link); at
+            # least 5 times, since one compile of these modules is ~0.1 s.
+            obj = os.path.join(OUT, "ablation", name, w.name + ".o")
+            ts = []
+            for _ in range(max(opts.runs, 5)):
+                ok, text, dt = waot_variant(waot, w.wasm, obj, extra, True)
+                if ok:
+                    ts.append(dt)
+            row["compile"][name] = median(ts)
+        # A variant whose executable is byte-identical to the default one
+        # (e.g. serial compilation) runs the same code: not timed again.
+        for name in list(exes):
+            if name != "default" and "default" in exes and same_file(exes[name], exes["default"]):
+                row["same"].add(name)
+        timed = [n for n in exes if n not in row["same"]]
+        expected = None
+        for i in range(opts.warmup + opts.runs):
+            for name in timed:
+                if name in row["fail"]:
+                    continue
+                r = run_timed([exes[name]], OUT, opts.timeout)
+                line = r.ok_line()
+                if line is None or (expected is not None and line != expected):
+                    row["fail"][name] = r.describe() if line is None else f"output {line!r} != {expected!r}"
+                    problems.append(f"{w.name}: {name}: {row['fail'][name]}")
+                    continue
+                expected = expected or line
+                if i >= opts.warmup:
+                    row["times"].setdefault(name, []).append(r.wall)
+        row["med"] = {n: median(t) for n, t in row["times"].items() if n not in row["fail"]}
+        for n in row["same"]:
+            row["med"][n] = row["med"].get("default")
+        log("   " + "  ".join(f"{n} {fmt_s(t)}s" for n, t in row["med"].items()))
+    return variants, rows, problems
+
+
+def ablation_report(variants, rows, problems, opts):
+    lines = []
+    P = lines.append
+    model = "?"
+    rc, out = sh(["lscpu"])
+    for l in out.splitlines():
+        if l.startswith("Model name:"):
+            model = l.split(":", 1)[1].strip()
+    rc, rev = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    rc2, dirty = sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"])
+    rev = rev.strip() + ("+dirty" if dirty.strip() else "") if rc == 0 else "?"
+    names = [v[0] for v in variants]
+    P("# waot optimization ablation")
+    P("")
+    P(f"- date: {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    P(f"- machine: {model}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.release()}")
+    P(f"- waot: git {rev}")
+    P("- load average at the end (1, 5, 15 min): " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+      + " (ratios are only meaningful on an otherwise idle machine)")
+    P(f"- method: `bench/run.sh --ablation`: each workload built once per variant, {opts.runs} timed runs"
+      f" per variant (+{opts.warmup} warm-up), variants interleaved, median wall time; compile time is"
+      f" `waot compile` (object only), median of {max(opts.runs, 5)}. A ratio above 1 means the variant is slower"
+      " than the default, i.e. what it turns off is worth that much.")
+    P("")
+    P("| variant | what changes |")
+    P("|---|---|")
+    for name, extra, what in variants:
+        P(f"| {name} | {what}" + (f" (`{' '.join(extra)}`)" if extra and "`" not in what else "") + " |")
+    P("")
+    P("## Run time (seconds, median; ratio vs default)")
+    P("")
+    P("| workload | " + " | ".join(names) + " |")
+    P("|---|" + "---:|" * len(names))
+    logs = {n: [] for n in names}
+    for wname, r in rows.items():
+        base = r["med"].get("default")
+        cells = []
+        for n in names:
+            t = r["med"].get(n)
+            if n in r["fail"]:
+                cells.append("**FAIL**")
+            elif t is None:
+                cells.append("n/a")
+            elif n == "default":
+                cells.append(fmt_s(t))
+            else:
+                q = ratio(t, base)
+                if q:
+                    logs[n].append(q)
+                cells.append(f"{fmt_s(t)} ({fmt_r(q)})" + (" =" if n in r["same"] else ""))
+        P(f"| {wname} | " + " | ".join(cells) + " |")
+    P("| **geometric mean ratio** | 1.00 | " +
+      " | ".join(f"**{fmt_r(geomean(logs[n]))}**" for n in names[1:]) + " |")
+    P("")
+    P("`=`: the executable is byte-identical to the default one, so it was not timed again.")
+    P("")
+    P("## Compile time (`waot compile`, seconds, median; ratio vs default)")
+    P("")
+    P("| workload | " + " | ".join(names) + " |")
+    P("|---|" + "---:|" * len(names))
+    clogs = {n: [] for n in names}
+    for wname, r in rows.items():
+        base = r["compile"].get("default")
+        cells = []
+        for n in names:
+            t = r["compile"].get(n)
+            if n == "default" or t is None:
+                cells.append(fmt_s(t))
+            else:
+                q = ratio(t, base)
+                if q:
+                    clogs[n].append(q)
+                cells.append(f"{fmt_s(t)} ({fmt_r(q)})")
+        P(f"| {wname} | " + " | ".join(cells) + " |")
+    P("| **geometric mean ratio** | 1.00 | " +
+      " | ".join(f"**{fmt_r(geomean(clogs[n]))}**" for n in names[1:]) + " |")
+    P("")
+    if problems:
+        P("## Problems")
+        P("")
+        for p in problems:
+            P(f"- {p}")
+        P("")
+    P("Regenerate with `bench/run.sh --ablation` (see bench/README.md).")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -624,7 +821,17 @@ def main():
     ap.add_argument("--wasmtime", help="path to wasmtime (default: PATH, then ~/.cargo/bin)")
     ap.add_argument("--results", default=os.path.join(BENCH, "RESULTS.md"), help="Markdown output")
     ap.add_argument("--svg", default=os.path.join(BENCH, "results.svg"), help="chart output")
+    ap.add_argument("--ablation", action="store_true",
+                    help="build each workload with each optimization off in turn, run the variants "
+                         "interleaved and write a table (bench/ABLATION.md); default workloads: "
+                         + ABLATION_DEFAULT_ONLY)
+    ap.add_argument("--variants", help="ablation: comma-separated variants to compare with the default ("
+                    + ", ".join(v[0] for v in ABLATION_VARIANTS[1:]) + "; default all)")
+    ap.add_argument("--ablation-results", default=os.path.join(BENCH, "ABLATION.md"),
+                    help="ablation: Markdown output")
     opts = ap.parse_args()
+    if opts.ablation and not opts.only:
+        opts.only = ABLATION_DEFAULT_ONLY
 
     ws = workloads(opts.only)
     wasmtime = None if opts.no_wasmtime else find_wasmtime(opts.wasmtime)
@@ -632,6 +839,16 @@ def main():
     waot = find_waot()
     if opts.smoke:
         sys.exit(smoke(ws, waot, wasmtime, opts.native_only))
+    if opts.ablation:
+        if not waot:
+            raise SystemExit("runner: --ablation needs target/release/waot (or WAOT=...)")
+        variants, rows, problems = ablation(ws, waot, opts)
+        md = ablation_report(variants, rows, problems, opts)
+        print(md)
+        with open(opts.ablation_results, "w") as f:
+            f.write(md)
+        log(f"runner: wrote {os.path.relpath(opts.ablation_results)}")
+        sys.exit(1 if problems else 0)
 
     rows, compile_rows, startup, problems, engines = full(ws, waot, wasmtime, opts)
     md, gm = report(rows, compile_rows, startup, problems, engines, opts)

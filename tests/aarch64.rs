@@ -8,7 +8,10 @@
 //! - `tests/programs/*.wasm`: same stdout, stderr and exit status as on
 //!   x86_64 (`tests/programs/README.md`);
 //! - `tests/traps/*.wat`: same trap reports and status 134;
-//! - `--static`: "statically linked" executables for both targets, which run.
+//! - the WASI corpus of `tests/wasi` (`support/wasi_corpus.rs`), with the
+//!   expectations of `wasi.rs`;
+//! - link modes: static-pie (the default), `--static` ("statically linked")
+//!   and `--link dynamic` executables for both targets, which run.
 //!
 //! Needs what `scripts/setup.sh` installs (qemu-user, gcc-aarch64-linux-gnu,
 //! libc6-dev-arm64-cross, the rustup target) and the arm64 runtime:
@@ -19,13 +22,15 @@
 
 mod support;
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
 use std::time::Duration;
 
-use support::{describe, repo_root, run, waot_bin, Expectations, Output};
+use support::wasi_corpus::{check_corpus, Platform};
+use support::{describe, repo_root, run, waot_bin, waot_build, Expectations, Output};
 
 /// The cross target under test.
 const TARGET: &str = "aarch64-unknown-linux-gnu";
@@ -66,27 +71,9 @@ fn waot(args: &[&str]) -> Output {
 /// `waot build --target <target> [extra...] input -o dir/<stem>`.
 fn build(target: &str, input: &Path, dir: &Path, extra: &[&str]) -> Result<PathBuf, String> {
     let exe = dir.join(stem(input));
-    let mut cmd = Command::new(waot_bin());
-    cmd.args(["build", "--target", target])
-        .args(extra)
-        .arg(input)
-        .arg("-o")
-        .arg(&exe);
-    let out = run(&mut cmd, LIMIT)?;
-    if !out.status.success() {
-        return Err(format!(
-            "waot build --target {target} {} failed ({}):\n{}",
-            input.display(),
-            describe(out.status),
-            out.stderr_text()
-        ));
-    }
-    if !exe.is_file() {
-        return Err(format!(
-            "waot build succeeded but wrote no {}",
-            exe.display()
-        ));
-    }
+    let mut args = vec!["--target".to_string(), target.to_string()];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    waot_build(input, &exe, &args, LIMIT)?;
     Ok(exe)
 }
 
@@ -95,16 +82,28 @@ fn cross_build(input: &Path, dir: &Path, extra: &[&str]) -> Result<PathBuf, Stri
     build(TARGET, input, dir, extra)
 }
 
-/// A command running the arm64 executable `exe` with `args`: under qemu
-/// with the arm64 sysroot, or directly on an arm64 host. The environment is
-/// cleared (qemu passes its own to the guest).
-fn arm64_command(exe: &Path, args: &[&str]) -> Command {
-    let mut cmd = if cfg!(target_arch = "aarch64") {
-        Command::new(exe)
+/// What runs an arm64 executable (given next): qemu with the arm64
+/// sysroot, or nothing on an arm64 host.
+fn qemu_wrapper() -> Vec<OsString> {
+    if cfg!(target_arch = "aarch64") {
+        Vec::new()
     } else {
-        let mut c = Command::new(which("qemu-aarch64"));
-        c.arg("-L").arg(SYSROOT).arg(exe);
-        c
+        vec![which("qemu-aarch64").into(), "-L".into(), SYSROOT.into()]
+    }
+}
+
+/// A command running the arm64 executable `exe` with `args` (see
+/// [`qemu_wrapper`]). The environment is cleared (qemu passes its own to
+/// the guest).
+fn arm64_command(exe: &Path, args: &[&str]) -> Command {
+    let wrapper = qemu_wrapper();
+    let mut cmd = match wrapper.split_first() {
+        None => Command::new(exe),
+        Some((qemu, rest)) => {
+            let mut c = Command::new(qemu);
+            c.args(rest).arg(exe);
+            c
+        }
     };
     cmd.args(args).env_clear();
     cmd
@@ -238,11 +237,42 @@ fn hello_example() {
     let exe = cross_build(&input, dir.path(), &[]).unwrap_or_else(|e| panic!("{e}"));
     let ty = file_type(&exe);
     assert!(ty.contains("ARM aarch64"), "file says: {ty}");
-    assert!(ty.contains("dynamically linked"), "file says: {ty}");
+    // The default link mode.
+    assert!(ty.contains("static-pie linked"), "file says: {ty}");
     let out = run(&mut arm64_command(&exe, &[]), LIMIT).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.stdout_text(), "Hello from waot!\n");
     assert_eq!(out.stderr_text(), "");
     assert_eq!(out.status.code(), Some(0), "{}", describe(out.status));
+}
+
+#[test]
+fn dynamic_executables() {
+    let input = repo_root().join("examples/hello/hello.wat");
+    for target in ["x86_64-unknown-linux-gnu", TARGET] {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = build(target, &input, dir.path(), &["--link", "dynamic"])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ty = file_type(&exe);
+        assert!(
+            ty.contains("dynamically linked"),
+            "{target}: file says: {ty}"
+        );
+        let mut cmd = if target == TARGET {
+            arm64_command(&exe, &[])
+        } else {
+            let mut c = Command::new(&exe);
+            c.env_clear();
+            c
+        };
+        let out = run(&mut cmd, LIMIT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(out.stdout_text(), "Hello from waot!\n", "{target}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{target}: {}",
+            describe(out.status)
+        );
+    }
 }
 
 #[test]
@@ -409,168 +439,17 @@ fn wasi_programs() {
     });
 }
 
-/// One line of `tests/wasi/manifest.txt` (format in its header).
-struct WasiProgram {
-    name: String,
-    args: Vec<String>,
-    env: Vec<String>,
-    stdin: Option<String>,
-    exit: i32,
-    setup: Vec<String>,
-}
-
-fn wasi_manifest() -> Vec<WasiProgram> {
-    let text = fs::read_to_string(repo_root().join("tests/wasi/manifest.txt")).unwrap();
-    let list = |s: &str, sep: char| -> Vec<String> {
-        if s == "-" {
-            Vec::new()
-        } else {
-            s.split(sep).map(str::to_string).collect()
-        }
-    };
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('|').map(str::trim).collect();
-            assert_eq!(f.len(), 6, "bad manifest line {l:?}");
-            WasiProgram {
-                name: f[0].to_string(),
-                args: list(f[1], ' '),
-                env: list(f[2], ';'),
-                stdin: (f[3] != "-").then(|| f[3].to_string()),
-                exit: f[4].parse().unwrap(),
-                setup: list(f[5], ';'),
-            }
-        })
-        .collect()
-}
-
-/// `c/filestat` lines no runtime passes with the committed `.wasm` (a
-/// wasi-libc defect; see `FILESTAT_LIBC_DEFECT` in `tests/wasi.rs`).
-const FILESTAT_LIBC_DEFECT: &[&str] = &[
-    "futimens atime only",
-    "atime 1000000000.999999999",
-    "futimens mtime UTIME_NOW",
-    "mtime is now (within 5 s)",
-    "atime kept",
-    "directory atime and mtime now",
-    "filestat: ",
-];
-
-fn strip_defects(text: &str) -> String {
-    text.lines()
-        .filter(|l| !FILESTAT_LIBC_DEFECT.iter().any(|d| l.contains(d)))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
-/// One WASI corpus program cross-built for arm64 (preopen and environment
-/// granted at build time) and run under qemu, checked as `tests/wasi.rs`
-/// checks it on x86_64.
-fn check_wasi_program(p: &WasiProgram) -> Result<(), String> {
-    let wasi = repo_root().join("tests/wasi");
-    let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let t = tmp.path().join("t");
-    let root = t.join("root");
-    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
-    let mut outside = Vec::new();
-    for item in &p.setup {
-        let (kind, rest) = item.split_once(':').expect("setup item KIND:...");
-        let (path, value) = rest.split_once('=').unwrap_or((rest, ""));
-        match kind {
-            "file" => fs::write(root.join(path), value).unwrap(),
-            "dir" => fs::create_dir_all(root.join(path)).unwrap(),
-            "symlink" => std::os::unix::fs::symlink(value, root.join(path)).unwrap(),
-            "outside" => {
-                fs::write(t.join(path), value).unwrap();
-                outside.push((path.to_string(), value.to_string()));
-            }
-            _ => panic!("unknown setup item {item}"),
-        }
-    }
-    let mut extra = vec!["--dir".to_string(), format!("{}::.", root.display())];
-    extra.extend(p.env.iter().map(|e| format!("--env={e}")));
-    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let input = wasi.join(format!("{}.wasm", p.name));
-    let exe = cross_build(&input, tmp.path(), &extra)?;
-    let args: Vec<&str> = p.args.iter().map(String::as_str).collect();
-    let mut cmd = arm64_command(&exe, &args);
-    cmd.current_dir(tmp.path());
-    let out = match &p.stdin {
-        None => run(&mut cmd, LIMIT)?,
-        Some(s) => {
-            // `support::run` closes stdin; feed the file through the shell.
-            let mut sh = Command::new(which("sh"));
-            sh.arg("-c")
-                .arg("f=$1; shift; exec \"$@\" < \"$f\"")
-                .arg("sh")
-                .arg(wasi.join(s))
-                .arg(cmd.get_program())
-                .args(cmd.get_args())
-                .env_clear()
-                .current_dir(tmp.path());
-            run(&mut sh, LIMIT)?
-        }
-    };
-    let expected =
-        fs::read_to_string(wasi.join(format!("{}.expected", p.name))).map_err(|e| e.to_string())?;
-    let got = out.stdout_text();
-    let defect = p.name == "c/filestat";
-    let (want, have) = if defect {
-        (strip_defects(&expected), strip_defects(&got))
-    } else {
-        (expected, got.clone())
-    };
-    let mut problems = Vec::new();
-    if want != have {
-        problems.push(format!(
-            "stdout differs\n--- expected:\n{want}--- got:\n{got}"
-        ));
-    }
-    if !defect && out.status.code() != Some(p.exit) {
-        problems.push(format!(
-            "expected exit {}, got {}",
-            p.exit,
-            describe(out.status)
-        ));
-    }
-    for (name, text) in &outside {
-        let now = fs::read_to_string(t.join(name)).unwrap_or_default();
-        if &now != text {
-            problems.push(format!("outside file {name} changed to {now:?}"));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{}:\n{}\nstderr:\n{}",
-            p.name,
-            problems.join("\n"),
-            out.stderr_text()
-        ))
-    }
-}
-
+/// The WASI corpus (`tests/wasi/manifest.txt`, sockets included),
+/// cross-built for arm64 and run under qemu with the expectations of
+/// `wasi.rs`; grants at build time only (the run-time ones are the same
+/// launcher code, checked natively).
 #[test]
 fn wasi_corpus() {
-    let programs = wasi_manifest();
-    assert!(!programs.is_empty(), "empty tests/wasi/manifest.txt");
-    let failures: Vec<String> = thread::scope(|s| {
-        let handles: Vec<_> = programs
-            .iter()
-            .map(|p| s.spawn(move || check_wasi_program(p)))
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("check thread panicked").err())
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n\n{}",
-        failures.len(),
-        programs.len(),
-        failures.join("\n\n")
-    );
+    let wrapper = qemu_wrapper();
+    let arm64 = Platform {
+        build_args: &["--target", TARGET],
+        wrapper: &wrapper,
+        limit: LIMIT,
+    };
+    check_corpus(&arm64, false);
 }

@@ -297,6 +297,19 @@ fn maximal_initial_memory() -> (Vec<u8>, Expect) {
     (b.finish(), Expect::Runs(vec![call("size", &[], &[65536])]))
 }
 
+/// A 64-bit memory with the largest minimum validation allows (2^48 pages,
+/// 16 EiB): the runtime caps 64-bit memories at 16 GiB and refuses it.
+fn memory64_min_2_48() -> (Vec<u8>, Expect) {
+    let mut b = Builder::default();
+    b.memories.memory(MemoryType {
+        memory64: true,
+        ..memory(1 << 48, None)
+    });
+    let ty = b.ty(&[], &[]);
+    b.func(ty, vec![], &[]);
+    (b.finish(), Expect::InstantiationRefused("exceeds 262144"))
+}
+
 fn table(min: u64, max: Option<u64>) -> TableType {
     TableType {
         element_type: RefType::FUNCREF,
@@ -466,6 +479,11 @@ const CASES: &[Case] = &[
         name: "memory_initial_4gib",
         what: "memory with 65536 initial pages",
         build: maximal_initial_memory,
+    },
+    Case {
+        name: "memory64_min_2_48",
+        what: "64-bit memory with 2^48 initial pages",
+        build: memory64_min_2_48,
     },
     Case {
         name: "table_max_u32",

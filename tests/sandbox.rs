@@ -4,7 +4,9 @@
 //! `[0, memory size)` accessible; every out-of-bounds access must fault in
 //! the guard region and trap, at every edge: the last bytes, accesses
 //! straddling the end, offsets near 2^32, address + offset past 2^32, after
-//! growing to the maximum. `call_indirect` must check signatures.
+//! growing to the maximum. A 64-bit memory has no guard; its explicit
+//! checks are tested at the same edges and at offsets and addresses up to
+//! 2^64 - 1. `call_indirect` must check signatures.
 
 use std::sync::Arc;
 
@@ -337,4 +339,149 @@ fn instances_on_many_threads_are_independent() {
     for h in handles {
         h.join().expect("thread ran clean");
     }
+}
+
+const EDGES64: &str = r#"(module
+  (memory (export "mem") i64 1 3)
+  (memory $m32 1)
+  (func (export "load32") (param i64) (result i32) (i32.load (local.get 0)))
+  (func (export "load8") (param i64) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "store32") (param i64 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "store8") (param i64 i32) (i32.store8 (local.get 0) (local.get 1)))
+  (func (export "v128_load_lane0") (param i64) (result i64)
+    (i64x2.extract_lane 0 (v128.load (local.get 0))))
+  ;; Static offsets past 32 bits and up to 2^64 - 1.
+  (func (export "load8_off_max") (param i64) (result i32)
+    (i32.load8_u offset=0xffff_ffff_ffff_ffff (local.get 0)))
+  (func (export "load64_off_big") (param i64) (result i64)
+    (i64.load offset=0xffff_ffff_ffff_fff8 (local.get 0)))
+  (func (export "load8_off_4g") (param i64) (result i32)
+    (i32.load8_u offset=0x1_0000_0000 (local.get 0)))
+  (func (export "fill") (param i64 i64) (memory.fill (local.get 0) (i32.const 7) (local.get 1)))
+  (func (export "copy_to32") (param i32 i64 i32) (memory.copy $m32 0 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+  (func (export "size") (result i64) (memory.size)))"#;
+
+fn i64s(v: &[i64]) -> Vec<Val> {
+    v.iter().map(|&x| Val::I64(x)).collect()
+}
+
+#[test]
+fn memory64_accesses_are_checked_at_every_edge() {
+    let (mut s, i) = instantiate(EDGES64);
+    let end = 65536;
+    call(
+        &mut s,
+        i,
+        "store32",
+        &[Val::I64(end - 4), Val::I32(0x1234_5678)],
+    )
+    .unwrap();
+    assert_eq!(
+        call(&mut s, i, "load32", &i64s(&[end - 4])).unwrap(),
+        i32s(&[0x1234_5678])
+    );
+    assert_oob(call(&mut s, i, "load32", &i64s(&[end - 3])), "straddling");
+    assert_oob(call(&mut s, i, "load8", &i64s(&[end])), "one past");
+    assert_oob(
+        call(&mut s, i, "v128_load_lane0", &i64s(&[end - 15])),
+        "v128",
+    );
+    // Addresses a 32-bit memory could not express: 4 GiB, 2^63, 2^64 - 1.
+    for addr in [1 << 32, i64::MIN, -1] {
+        assert_oob(call(&mut s, i, "load8", &i64s(&[addr])), "huge address");
+    }
+    // address + offset wrapping 64 bits must not come back in bounds.
+    assert_oob(call(&mut s, i, "load8_off_max", &i64s(&[0])), "offset max");
+    assert_oob(call(&mut s, i, "load8_off_max", &i64s(&[1])), "wraps to 0");
+    assert_oob(call(&mut s, i, "load64_off_big", &i64s(&[8])), "wraps to 0");
+    assert_oob(
+        call(&mut s, i, "load64_off_big", &i64s(&[16])),
+        "wraps to 8",
+    );
+    assert_oob(call(&mut s, i, "load8_off_4g", &i64s(&[0])), "4 GiB offset");
+    // A straddling store writes nothing (checked before the access).
+    call(&mut s, i, "store8", &[Val::I64(end - 2), Val::I32(0x11)]).unwrap();
+    call(&mut s, i, "store8", &[Val::I64(end - 1), Val::I32(0x22)]).unwrap();
+    assert_oob(
+        call(&mut s, i, "store32", &[Val::I64(end - 2), Val::I32(-1)]),
+        "straddling store",
+    );
+    assert_eq!(
+        call(&mut s, i, "load8", &i64s(&[end - 2])).unwrap(),
+        i32s(&[0x11])
+    );
+    assert_eq!(
+        call(&mut s, i, "load8", &i64s(&[end - 1])).unwrap(),
+        i32s(&[0x22])
+    );
+}
+
+#[test]
+fn memory64_grow_and_bulk_operations() {
+    let (mut s, i) = instantiate(EDGES64);
+    assert_eq!(call(&mut s, i, "grow", &i64s(&[2])).unwrap(), i64s(&[1]));
+    assert_eq!(call(&mut s, i, "size", &[]).unwrap(), i64s(&[3]));
+    let end = 3 * 65536;
+    call(&mut s, i, "store8", &[Val::I64(end - 1), Val::I32(9)]).unwrap();
+    assert_oob(call(&mut s, i, "load8", &i64s(&[end])), "past grown end");
+    // Past the maximum, and deltas no memory can reach: -1.
+    for delta in [1, 1 << 48, -1] {
+        assert_eq!(
+            call(&mut s, i, "grow", &i64s(&[delta])).unwrap(),
+            i64s(&[-1])
+        );
+    }
+    // Bulk operations take i64 operands and check them without wrapping.
+    call(&mut s, i, "fill", &i64s(&[end - 4, 4])).unwrap();
+    assert_eq!(
+        call(&mut s, i, "load32", &i64s(&[end - 4])).unwrap(),
+        i32s(&[0x0707_0707])
+    );
+    assert_oob(call(&mut s, i, "fill", &i64s(&[end - 4, 5])), "fill past");
+    assert_oob(call(&mut s, i, "fill", &i64s(&[-1, 2])), "fill wraps");
+    // memory.copy from the 64-bit memory into the 32-bit one: the source
+    // address is i64, the length i32 (the smaller address type).
+    let copy = |s: &mut Store, dst: i32, src: i64, len: i32| {
+        call(
+            s,
+            i,
+            "copy_to32",
+            &[Val::I32(dst), Val::I64(src), Val::I32(len)],
+        )
+    };
+    copy(&mut s, 0, end - 4, 4).unwrap();
+    assert_oob(copy(&mut s, 0, end - 3, 4), "copy past the source");
+    assert_oob(copy(&mut s, 0, 1 << 40, 0), "copy start past the source");
+}
+
+#[test]
+fn memory64_beyond_4_gib() {
+    // 65,537 pages: the first memory size a 32-bit memory cannot have. Only
+    // the pages touched are committed.
+    let (mut s, i) = instantiate(
+        r#"(module
+          (memory i64 65537)
+          (func (export "store8") (param i64 i32) (i32.store8 (local.get 0) (local.get 1)))
+          (func (export "load8") (param i64) (result i32) (i32.load8_u (local.get 0)))
+          (func (export "load8_off") (param i64) (result i32)
+            (i32.load8_u offset=0x1_0000_0000 (local.get 0))))"#,
+    );
+    let len: i64 = 65537 * 65536;
+    for addr in [0x1_0000_0000, len - 1] {
+        call(&mut s, i, "store8", &[Val::I64(addr), Val::I32(5)]).unwrap();
+        assert_eq!(
+            call(&mut s, i, "load8", &i64s(&[addr])).unwrap(),
+            i32s(&[5])
+        );
+    }
+    assert_eq!(
+        call(&mut s, i, "load8_off", &i64s(&[0])).unwrap(),
+        i32s(&[5])
+    );
+    assert_oob(call(&mut s, i, "load8", &i64s(&[len])), "one past");
+    assert_oob(
+        call(&mut s, i, "load8_off", &i64s(&[len - 0x1_0000_0000])),
+        "offset one past",
+    );
 }

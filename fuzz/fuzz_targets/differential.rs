@@ -12,6 +12,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(wasm) = oracle::generate(data) else {
         return;
     };
+    // A crash that kills the process (e.g. a stack overflow outside wasm
+    // code) leaves libFuzzer no chance to save the input: keep the module
+    // about to run where the user asked.
+    if let Some(path) = std::env::var_os("WAOT_FUZZ_LAST_INPUT") {
+        let _ = std::fs::write(path, &wasm);
+    }
     if let Err(why) = oracle::check(&wasm) {
         let _ = std::fs::write("differential-failure.wasm", &wasm);
         panic!("divergence: {why}");

@@ -27,6 +27,9 @@ pub const TABLE: [*const u8; Builtin::COUNT] = [
     table_copy as *const u8,
     table_init as *const u8,
     elem_drop as *const u8,
+    crate::exception::exn_alloc as *const u8,
+    func_subtype as *const u8,
+    crate::exception::exn_release as *const u8,
 ];
 
 /// The instance behind a VM context.
@@ -252,5 +255,13 @@ unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem_index: u32) {
         if let Some(e) = inst.elems.get_mut(elem_index as usize) {
             *e = Vec::new();
         }
+    })
+}
+
+/// `call_indirect` of a non-final type whose ids differ: 0 when `actual`
+/// declares `expected` as a (transitive) supertype, else 1 (trap).
+unsafe extern "C" fn func_subtype(_vmctx: *mut u8, actual: u32, expected: u32) -> u32 {
+    guard(1, || {
+        status(crate::signatures::is_subtype(actual, expected))
     })
 }

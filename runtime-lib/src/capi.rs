@@ -12,11 +12,21 @@
 //!   misuse, e.g. a wrong export index; message in the same place).
 //! - Values cross as `waot_val`: 16-byte slots holding the value's
 //!   little-endian bytes from offset 0 (the C side is a union); the runtime
-//!   copies them, so C arrays need only their natural alignment.
-//! - Each instance has its own [`Store`]: instances are independent (a trap
-//!   in one leaves the others usable, freeing one frees its memory). Host
-//!   objects created with `waot_rt_memory_new`/`_table_new`/`_global_new`
-//!   are reference counted and may be imported by several instances.
+//!   copies them, so C arrays need only their natural alignment. References
+//!   are their raw 8-byte form: a funcref is its `*const VmFuncRef`, an
+//!   externref is the host's pointer itself (null is null).
+//! - Each instance has its own [`Store`] inside a reference-counted
+//!   [`Core`]: instances are independent (a trap in one leaves the others
+//!   usable, freeing one frees its memory). Host objects (`waot_memory`,
+//!   `waot_table`, `waot_global`, `waot_func`) are either created by the
+//!   host or name another instance's export; importing one keeps what it
+//!   refers to alive.
+//! - An instance importing another's exports *links* to it: the other's
+//!   wasm code may run during calls into this one (imported functions are
+//!   called directly, funcrefs flow through tables and globals), so every
+//!   entry sets the thread's stack limit in the stores of all linked
+//!   instances, and funcrefs from C are accepted only when they belong to
+//!   the instance or to one it links to.
 //! - Calls may re-enter: a host import may call exports of the instance
 //!   that called it (or of any other instance). The call path below only
 //!   keeps raw pointers across the call into wasm for that reason.
@@ -25,17 +35,18 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use waot_abi::meta::{
-    ExternType, FuncType, GlobalType, MemoryType, ModuleDescriptor, TableType, ValType,
+    ExternType, FuncType, GlobalType, HeapType, MemoryType, ModuleDescriptor, TableType, ValType,
 };
 use waot_abi::vmctx::{StoreContext, ValRaw};
 
 use crate::host::HostContext;
 use crate::memory::MemoryData;
-use crate::store::{FuncKind, SharedCell};
+use crate::store::{FuncInfo, FuncKind, SharedCell};
 use crate::table::TableData;
 use crate::trap::{signals, trap_from_record, unwind, HostReason};
 use crate::wasi::{self, WasiCtx};
@@ -78,31 +89,129 @@ pub type CHostCall =
 pub struct CExtern {
     /// `WAOT_EXTERN_*`.
     pub kind: u32,
-    /// Functions: the adapter; null when the host leaves the import to WASI.
+    /// Functions: the adapter; null for a `waot_func` in `object`, or to
+    /// leave the import to WASI.
     pub call: Option<CHostCall>,
     /// Functions: the typed C function.
     pub func: Option<CFnPtr>,
     /// Functions: the user context passed to `func`.
     pub ctx: *mut c_void,
-    /// Memories, tables, globals: a `waot_memory*`, `waot_table*`, `waot_global*`.
+    /// A `waot_func*`, `waot_memory*`, `waot_table*` or `waot_global*`.
     pub object: *const c_void,
 }
 
-// Host objects are reference counted with `Arc`, not `Rc`: C may drop its
-// reference on another thread than the instances that imported them (the
-// count must be atomic), while the objects themselves are only used by one
-// thread at a time (the C API's contract), so they are neither `Send` nor
-// `Sync` in Rust's sense.
+// Shared objects are reference counted with `Arc`, not `Rc`: C may drop its
+// reference on another thread than the instances that use them (the count
+// must be atomic), while the objects themselves are only used by one thread
+// at a time (the C API's contract), so they are neither `Send` nor `Sync`
+// in Rust's sense.
 
-/// A host-created memory (`waot_memory`).
-pub type HostMemory = SharedCell<MemoryData>;
-/// A host-created table (`waot_table`).
-pub type HostTable = SharedCell<TableData>;
+/// An instance's store and exports, shared by its `waot_instance`, the
+/// instances that import its exports and the export handles.
+pub struct Core {
+    // Field order is drop order: the store goes before what it borrows.
+    store: UnsafeCell<Store>,
+    exports: Vec<Extern>,
+    /// Instances whose exports this one imported.
+    links: Vec<Arc<Core>>,
+    /// Slots of the host-created globals it imported.
+    _globals: Vec<Arc<UnsafeCell<ValRaw>>>,
+}
 
-/// A host-created global (`waot_global`): a stable slot and its type.
+impl Core {
+    fn store(&self) -> *mut Store {
+        self.store.get()
+    }
+
+    /// `self` and every instance it links to, transitively, each once.
+    fn linked(&self) -> Vec<&Core> {
+        let mut all: Vec<&Core> = vec![self];
+        let mut i = 0;
+        while i < all.len() {
+            for l in &all[i].links {
+                if !all.iter().any(|c| std::ptr::eq(*c, &**l)) {
+                    all.push(l);
+                }
+            }
+            i += 1;
+        }
+        all
+    }
+
+    /// The type and kind of function `f` if it belongs to this instance's
+    /// store or to a linked one (only those may run during its calls).
+    fn find_func(&self, f: *const c_void) -> Option<(FuncType, CallKind, *mut Store)> {
+        self.linked().into_iter().find_map(|c| {
+            let store = c.store();
+            // SAFETY: a shared borrow of the map; no call mutates it now.
+            let info = unsafe { (*store).funcs.get(&(f as usize))? };
+            let kind = match info.kind {
+                FuncKind::Wasm { trampoline } => CallKind::Wasm(trampoline),
+                FuncKind::Host(data) => CallKind::Host(data),
+            };
+            Some((info.ty.clone(), kind, store))
+        })
+    }
+}
+
+#[derive(Clone, Copy)]
+enum CallKind {
+    Wasm(*const u8),
+    Host(*mut crate::host::HostFuncData),
+}
+
+/// A memory (`waot_memory`).
+pub enum HostMemory {
+    /// Made by `waot_rt_memory_new`.
+    Own(Arc<SharedCell<MemoryData>>),
+    /// An instance's memory (`waot_rt_export_memory`).
+    Export(Arc<Core>, NonNull<MemoryData>),
+}
+
+impl HostMemory {
+    fn ptr(&self) -> *mut MemoryData {
+        match self {
+            HostMemory::Own(m) => m.get(),
+            HostMemory::Export(_, p) => p.as_ptr(),
+        }
+    }
+}
+
+/// A table (`waot_table`).
+pub enum HostTable {
+    /// Made by `waot_rt_table_new`.
+    Own(Arc<SharedCell<TableData>>),
+    /// An instance's table (`waot_rt_export_table`).
+    Export(Arc<Core>, NonNull<TableData>),
+}
+
+impl HostTable {
+    fn ptr(&self) -> *mut TableData {
+        match self {
+            HostTable::Own(t) => t.get(),
+            HostTable::Export(_, p) => p.as_ptr(),
+        }
+    }
+}
+
+/// A global (`waot_global`): its slot, its type and what keeps the slot alive.
 pub struct HostGlobal {
-    slot: UnsafeCell<ValRaw>,
+    slot: *mut ValRaw,
     ty: GlobalType,
+    owner: GlobalOwner,
+}
+
+enum GlobalOwner {
+    /// Made by `waot_rt_global_new`.
+    Own(Arc<UnsafeCell<ValRaw>>),
+    /// An instance's global (`waot_rt_export_global`).
+    Export(Arc<Core>),
+}
+
+/// An instance's exported function (`waot_func`), importable by others.
+pub struct HostFunc {
+    owner: Arc<Core>,
+    func: Func,
 }
 
 /// WASI configuration (`waot_wasi`).
@@ -113,14 +222,11 @@ pub struct WasiConfig {
     preopens: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
-/// An instance (`waot_instance`): its own store, the instance, its exports.
+/// An instance (`waot_instance`): the host's reference to its core, and the
+/// message of its last failed call.
 pub struct CInstance {
-    store: Store,
-    exports: Vec<Extern>,
+    core: Arc<Core>,
     message: CString,
-    _memories: Vec<Arc<HostMemory>>,
-    _tables: Vec<Arc<HostTable>>,
-    _globals: Vec<Arc<HostGlobal>>,
 }
 
 thread_local! {
@@ -181,10 +287,56 @@ fn write_val(p: *mut CVal, v: &ValRaw) {
     unsafe { p.write_unaligned(CVal(v.0)) }
 }
 
+/// The raw form of a reference: its first 8 bytes.
+fn ref_bits(raw: &ValRaw) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&raw.0[..8]);
+    u64::from_le_bytes(b)
+}
+
+/// Sets this thread's stack limit in the stores of the given instances
+/// that have none yet (the outermost entry on this thread); dropping it
+/// clears them again. Wasm code of linked instances may run during a call,
+/// and each function checks its own store's limit.
+struct StackLimits(Vec<*mut StoreContext>);
+
+impl StackLimits {
+    /// # Safety
+    ///
+    /// The stores are live and used by this thread only, until the drop.
+    unsafe fn enter(stores: impl IntoIterator<Item = *mut Store>) -> StackLimits {
+        signals::init();
+        let limit = signals::thread_stack_limit();
+        let mut set = Vec::new();
+        for store in stores {
+            // SAFETY: caller contract; only the context's one field is touched.
+            let ctx: *mut StoreContext = unsafe { &mut *(*store).ctx };
+            // SAFETY: as above.
+            unsafe {
+                if (*ctx).stack_limit == 0 {
+                    (*ctx).stack_limit = limit;
+                    set.push(ctx);
+                }
+            }
+        }
+        StackLimits(set)
+    }
+}
+
+impl Drop for StackLimits {
+    fn drop(&mut self) {
+        for &ctx in &self.0 {
+            // SAFETY: live for the duration (see `enter`).
+            unsafe { (*ctx).stack_limit = 0 };
+        }
+    }
+}
+
 /// Instantiates the module of `desc` with `imports` (one per module import,
-/// in import order). WASI function imports whose `call` is null are provided
-/// by the runtime when `wasi` is non-null. On success `*out` is the new
-/// instance; on failure the message is [`waot_rt_last_error`].
+/// in import order). WASI function imports whose `call` and `object` are
+/// null are provided by the runtime when `wasi` is non-null. On success
+/// `*out` is the new instance; on failure the message is
+/// [`waot_rt_last_error`].
 ///
 /// # Safety
 ///
@@ -215,7 +367,11 @@ pub unsafe extern "C" fn waot_rt_instance_new(
         // SAFETY: null or a live config (caller contract).
         let wasi = unsafe { wasi.as_ref() };
         match instantiate(desc, imports, wasi) {
-            Ok(inst) => {
+            Ok(core) => {
+                let inst = CInstance {
+                    core,
+                    message: CString::default(),
+                };
                 // SAFETY: checked non-null above.
                 unsafe { *out = Box::into_raw(Box::new(inst)) };
                 WAOT_OK
@@ -232,7 +388,7 @@ fn instantiate(
     desc: *const ModuleDescriptor,
     imports: &[CExtern],
     wasi: Option<&WasiConfig>,
-) -> Result<CInstance, (c_int, String)> {
+) -> Result<Arc<Core>, (c_int, String)> {
     let err = |m: String| (WAOT_ERROR, m);
     let module = module_for(desc).map_err(err)?;
     let meta = module.meta();
@@ -244,7 +400,13 @@ fn instantiate(
         )));
     }
     let mut store = Store::new();
-    let (mut memories, mut tables, mut globals) = (Vec::new(), Vec::new(), Vec::new());
+    let mut links: Vec<Arc<Core>> = Vec::new();
+    let mut link = |core: &Arc<Core>| {
+        if !links.iter().any(|l| Arc::ptr_eq(l, core)) {
+            links.push(core.clone());
+        }
+    };
+    let mut globals = Vec::new();
     let wasi_ctx = match wasi {
         Some(w) => Some(Rc::new(RefCell::new(wasi_ctx(w).map_err(err)?))),
         None => None,
@@ -258,19 +420,28 @@ fn instantiate(
                 | (ExternType::Table(_), WAOT_EXTERN_TABLE)
                 | (ExternType::Memory(_), WAOT_EXTERN_MEMORY)
                 | (ExternType::Global(_), WAOT_EXTERN_GLOBAL)
+                | (ExternType::Tag(_), _)
         );
         if !kind_ok {
             return Err(err(format!("{what}: wrong kind of extern")));
         }
         let e = match &imp.ty {
             ExternType::Func(t) => {
-                let ty = meta.types[*t as usize].clone();
-                match (ext.call, &wasi_ctx) {
-                    (Some(call), _) => {
+                // The store's form: typed references by canonical type id.
+                let ty = module.canonical_func_type(*t);
+                match (ext.call, ext.object.is_null(), &wasi_ctx) {
+                    (Some(call), _, _) => {
                         let name = format!("{}.{}", imp.module, imp.name);
                         Extern::Func(host_func(&mut store, ty, call, ext.func, ext.ctx, name))
                     }
-                    (None, Some(ctx)) if imp.module == wasi::MODULE_NAME => {
+                    (None, false, _) => {
+                        // SAFETY: a live `waot_func` (caller contract).
+                        let h = unsafe { &*ext.object.cast::<HostFunc>() };
+                        import_func(&mut store, h, &ty).map_err(|m| err(format!("{what}: {m}")))?;
+                        link(&h.owner);
+                        Extern::Func(h.func)
+                    }
+                    (None, true, Some(ctx)) if imp.module == wasi::MODULE_NAME => {
                         let f = wasi::define(&mut store, &imp.name, ctx).ok_or_else(|| {
                             err(format!("{what}: not a WASI function this runtime provides"))
                         })?;
@@ -279,35 +450,59 @@ fn instantiate(
                         }
                         Extern::Func(f)
                     }
-                    (None, _) => {
+                    (None, true, _) => {
                         return Err(err(format!("{what}: no function given")));
                     }
                 }
             }
+            ExternType::Tag(_) => {
+                return Err(err(format!(
+                    "{what}: tags cannot be imported through the C API"
+                )))
+            }
             _ if ext.object.is_null() => return Err(err(format!("{what}: null object"))),
             ExternType::Memory(_) => {
-                // SAFETY: a live `waot_memory` (caller contract); we take a reference.
-                let m = unsafe { arc_clone(ext.object.cast::<HostMemory>()) };
-                memories.push(m.clone());
-                Extern::Memory(store.push_shared_memory(m))
+                // SAFETY: a live `waot_memory` (caller contract).
+                match unsafe { &*ext.object.cast::<HostMemory>() } {
+                    HostMemory::Own(m) => Extern::Memory(store.push_shared_memory(m.clone())),
+                    HostMemory::Export(owner, p) => {
+                        link(owner);
+                        // SAFETY: `links` keeps the owner alive as long as the store.
+                        Extern::Memory(unsafe { store.push_borrowed_memory(*p) })
+                    }
+                }
             }
             ExternType::Table(_) => {
                 // SAFETY: a live `waot_table` (caller contract).
-                let t = unsafe { arc_clone(ext.object.cast::<HostTable>()) };
-                tables.push(t.clone());
-                Extern::Table(store.push_shared_table(t))
+                match unsafe { &*ext.object.cast::<HostTable>() } {
+                    HostTable::Own(t) => Extern::Table(store.push_shared_table(t.clone())),
+                    HostTable::Export(owner, p) => {
+                        link(owner);
+                        // SAFETY: as for memories.
+                        Extern::Table(unsafe { store.push_borrowed_table(*p) })
+                    }
+                }
             }
             ExternType::Global(_) => {
                 // SAFETY: a live `waot_global` (caller contract).
-                let g = unsafe { arc_clone(ext.object.cast::<HostGlobal>()) };
-                let handle = store.push_global(g.slot.get(), g.ty);
-                globals.push(g);
-                Extern::Global(handle)
+                let g = unsafe { &*ext.object.cast::<HostGlobal>() };
+                match &g.owner {
+                    GlobalOwner::Own(slot) => globals.push(slot.clone()),
+                    GlobalOwner::Export(owner) => link(owner),
+                }
+                Extern::Global(store.push_global(g.slot, g.ty))
             }
         };
         externs.push(e);
     }
-    let instance = store.instantiate(&module, &externs).map_err(|e| match e {
+    // The start function may run linked instances' code.
+    let started = {
+        // SAFETY: the linked stores are live (held by `links`) and used by
+        // this thread (the API's contract); `store` sets its own limit.
+        let _limits = unsafe { StackLimits::enter(links.iter().map(|l| l.store())) };
+        store.instantiate(&module, &externs)
+    };
+    let instance = started.map_err(|e| match e {
         InstantiateError::Trap(t) => (WAOT_TRAP, t.to_string()),
         e => (WAOT_ERROR, e.to_string()),
     })?;
@@ -316,25 +511,34 @@ fn instantiate(
         .into_iter()
         .map(|(_, e)| e)
         .collect();
-    Ok(CInstance {
-        store,
+    #[expect(clippy::arc_with_non_send_sync, reason = "see the note on Core")]
+    Ok(Arc::new(Core {
+        store: UnsafeCell::new(store),
         exports,
-        message: CString::default(),
-        _memories: memories,
-        _tables: tables,
+        links,
         _globals: globals,
-    })
+    }))
 }
 
-/// # Safety
-///
-/// `p` came from `Arc::into_raw` and its count is still positive.
-unsafe fn arc_clone<T>(p: *const T) -> Arc<T> {
-    // SAFETY: forwarded from the caller.
-    unsafe {
-        Arc::increment_strong_count(p);
-        Arc::from_raw(p)
+/// Makes the function of `h` known to `store` (which then calls it
+/// directly, like an import from an instance of the same store).
+fn import_func(store: &mut Store, h: &HostFunc, ty: &FuncType) -> Result<(), String> {
+    let Some((fty, kind, _)) = h.owner.find_func(h.func.as_ptr().cast()) else {
+        return Err("function of a freed instance".into());
+    };
+    if fty != *ty {
+        return Err(format!(
+            "incompatible import type: the function is {fty:?}, the import {ty:?}"
+        ));
     }
+    let kind = match kind {
+        CallKind::Wasm(trampoline) => FuncKind::Wasm { trampoline },
+        CallKind::Host(data) => FuncKind::Host(data),
+    };
+    store
+        .funcs
+        .insert(h.func.as_ptr() as usize, FuncInfo { ty: fty, kind });
+    Ok(())
 }
 
 fn wasi_ctx(cfg: &WasiConfig) -> Result<WasiCtx, String> {
@@ -378,8 +582,10 @@ fn host_func(
     )
 }
 
-/// Frees an instance and everything it owns (host objects it imported stay
-/// alive while the host holds them).
+/// Drops the host's reference to an instance. Its memory and other objects
+/// are freed now, unless other instances imported some of its exports or
+/// the host holds export handles (`waot_rt_export_*`): then when the last
+/// of those goes.
 ///
 /// # Safety
 ///
@@ -428,6 +634,25 @@ unsafe fn fail(inst: *mut CInstance, status: c_int, msg: &str) -> c_int {
     status
 }
 
+/// Runs `f` (a call into wasm) with panics turned into [`WAOT_ERROR`].
+///
+/// # Safety
+///
+/// `inst` is live.
+unsafe fn guard_call(inst: *mut CInstance, f: impl FnOnce() -> c_int) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(status) => status,
+        // SAFETY: `inst` is live.
+        Err(p) => unsafe {
+            fail(
+                inst,
+                WAOT_ERROR,
+                &format!("internal error in the waot runtime: {}", panic_message(&*p)),
+            )
+        },
+    }
+}
+
 /// Calls export `export_index` (a function). `values` holds
 /// `num_values >= max(params, results)` slots: the params on entry, the
 /// results on a [`WAOT_OK`] return.
@@ -445,55 +670,91 @@ pub unsafe extern "C" fn waot_rt_call(
     if inst.is_null() {
         return WAOT_ERROR;
     }
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: forwarded from the caller.
-        unsafe { call(inst, export_index, values, num_values) }
-    }));
-    match r {
-        Ok(status) => status,
-        // SAFETY: `inst` is live.
-        Err(p) => unsafe {
-            fail(
-                inst,
-                WAOT_ERROR,
-                &format!("internal error in the waot runtime: {}", panic_message(&*p)),
-            )
-        },
+    // SAFETY: `inst` is live (caller contract).
+    unsafe {
+        guard_call(inst, || {
+            let core: &Core = &(*inst).core;
+            let export = core.exports.get(export_index as usize).copied();
+            match export {
+                Some(Extern::Func(f)) => call(inst, f.as_ptr().cast(), values, num_values),
+                _ => fail(
+                    inst,
+                    WAOT_ERROR,
+                    &format!("export {export_index} is not a function"),
+                ),
+            }
+        })
     }
+}
+
+/// Calls the function `funcref` (a funcref of `inst` or of an instance it
+/// imports from, e.g. read from a table or returned by a call) like
+/// [`waot_rt_call`].
+///
+/// # Safety
+///
+/// `inst` is live; `values` holds `num_values` slots.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_call_ref(
+    inst: *mut CInstance,
+    funcref: *const c_void,
+    values: *mut CVal,
+    num_values: usize,
+) -> c_int {
+    if inst.is_null() {
+        return WAOT_ERROR;
+    }
+    if funcref.is_null() {
+        // SAFETY: `inst` is live.
+        return unsafe { fail(inst, WAOT_TRAP, "wasm trap: uninitialized element") };
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { guard_call(inst, || call(inst, funcref, values, num_values)) }
+}
+
+/// Checks that the references among `vals` (of types `tys`) may be used by
+/// `core`: a funcref must be a function of it or of a linked instance.
+fn check_refs(core: &Core, tys: &[ValType], vals: &[ValRaw]) -> Result<(), String> {
+    for (t, v) in tys.iter().zip(vals) {
+        let bits = ref_bits(v);
+        if is_func_ref(*t) && bits != 0 && core.find_func(bits as *const c_void).is_none() {
+            return Err(
+                "funcref of an instance this one does not import from (or not a funcref)".into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether values of type `t` are function references.
+fn is_func_ref(t: ValType) -> bool {
+    t.is_ref()
+        && !t.is_extern_ref()
+        && !matches!(t.as_ref_type(), Some(r) if matches!(r.heap, HeapType::Exn | HeapType::NoExn))
 }
 
 /// # Safety
 ///
 /// As [`waot_rt_call`]. Only raw pointers to the instance are held while
 /// wasm runs, so host imports may call back into it.
-unsafe fn call(inst: *mut CInstance, index: u32, values: *mut CVal, num_values: usize) -> c_int {
-    // SAFETY: `inst` is live; shared borrows end before wasm runs.
-    let store: *mut Store = unsafe { &mut (*inst).store };
-    let exports = unsafe { &(*inst).exports };
-    let f = match exports.get(index as usize) {
-        Some(Extern::Func(f)) => *f,
-        _ => {
-            // SAFETY: `inst` is live.
-            return unsafe {
-                fail(
-                    inst,
-                    WAOT_ERROR,
-                    &format!("export {index} is not a function"),
-                )
-            };
-        }
-    };
-    // SAFETY: no exclusive borrow of the store is live here.
-    let (ty, kind) = match unsafe { (*store).funcs.get(&(f.as_ptr() as usize)) } {
-        Some(info) => (
-            info.ty.clone(),
-            match info.kind {
-                FuncKind::Wasm { trampoline } => Ok(trampoline),
-                FuncKind::Host(data) => Err(data),
-            },
-        ),
+unsafe fn call(
+    inst: *mut CInstance,
+    f: *const c_void,
+    values: *mut CVal,
+    num_values: usize,
+) -> c_int {
+    // SAFETY: `inst` is live; the `Arc` clone keeps the core alive even if
+    // a host import frees the instance handle during the call.
+    let core = unsafe { (*inst).core.clone() };
+    let Some((ty, kind, store)) = core.find_func(f) else {
         // SAFETY: `inst` is live.
-        None => return unsafe { fail(inst, WAOT_ERROR, "function of another store") },
+        return unsafe {
+            fail(
+                inst,
+                WAOT_ERROR,
+                "not a function of this instance or of one it imports from",
+            )
+        };
     };
     let needed = ty.params.len().max(ty.results.len());
     if num_values < needed || (values.is_null() && needed > 0) {
@@ -506,10 +767,28 @@ unsafe fn call(inst: *mut CInstance, index: u32, values: *mut CVal, num_values: 
         // SAFETY: `i < num_values`.
         *slot = read_val(unsafe { values.add(i) });
     }
+    if let Err(msg) = check_refs(&core, &ty.params, &raw) {
+        // SAFETY: `inst` is live.
+        return unsafe { fail(inst, WAOT_ERROR, &msg) };
+    }
     let result = match kind {
-        // SAFETY: `f` is a wasm function of this store; `raw` has room.
-        Ok(trampoline) => unsafe { enter_wasm(store, trampoline, f, raw.as_mut_ptr()) },
-        Err(data) => {
+        CallKind::Wasm(trampoline) => {
+            // SAFETY: the linked stores are live (held by `core`); `f` is a
+            // wasm function of `store`; `raw` has room.
+            unsafe {
+                let _limits = StackLimits::enter(core.linked().into_iter().map(|c| c.store()));
+                let fr = &*f.cast::<waot_abi::vmctx::VmFuncRef>();
+                unwind::call_catching(
+                    trampoline,
+                    fr.native_fn,
+                    fr.vmctx,
+                    fr.vmctx,
+                    raw.as_mut_ptr(),
+                )
+                .map_err(|rec| trap_from_record(rec, |addr| (*store).find_memory(addr)))
+            }
+        }
+        CallKind::Host(data) => {
             // A re-exported host function: call it directly.
             let args: Vec<Val> = ty
                 .params
@@ -518,7 +797,7 @@ unsafe fn call(inst: *mut CInstance, index: u32, values: *mut CVal, num_values: 
                 .map(|(t, r)| Val::from_raw(*t, r))
                 .collect();
             let mut ctx = HostContext::new(std::ptr::null_mut());
-            // SAFETY: host function data lives as long as the store.
+            // SAFETY: host function data lives as long as its store.
             unsafe { (*data).invoke(&mut ctx, &args) }.map(|results| {
                 for (slot, v) in raw.iter_mut().zip(&results) {
                     *slot = v.to_raw();
@@ -539,49 +818,18 @@ unsafe fn call(inst: *mut CInstance, index: u32, values: *mut CVal, num_values: 
     }
 }
 
-/// Like `Store::enter_wasm`, through a raw store pointer (re-entrancy).
+/// Export `export_index` of `inst`, if it exists, with the instance's store.
 ///
 /// # Safety
 ///
-/// `f` is a wasm function of `*store`; `values` has room for its params and
-/// results.
-unsafe fn enter_wasm(
-    store: *mut Store,
-    trampoline: *const u8,
-    f: Func,
-    values: *mut ValRaw,
-) -> Result<(), Trap> {
-    signals::init();
-    // SAFETY: the store context is boxed; only its one field is touched.
-    let ctx: *mut StoreContext = unsafe { &mut *(*store).ctx };
-    // SAFETY: as above.
-    let prev = unsafe { (*ctx).stack_limit };
-    if prev == 0 {
-        // SAFETY: as above.
-        unsafe { (*ctx).stack_limit = signals::thread_stack_limit() };
-    }
-    // SAFETY: a valid array call (caller contract).
-    let r = unsafe {
-        let fr = &*f.as_ptr();
-        unwind::call_catching(trampoline, fr.native_fn, fr.vmctx, fr.vmctx, values)
-    };
-    // SAFETY: as above.
-    unsafe { (*ctx).stack_limit = prev };
-    // SAFETY: the call is over; a shared borrow of the store.
-    r.map_err(|rec| trap_from_record(rec, |addr| unsafe { (*store).find_memory(addr) }))
-}
-
-/// Export `export_index` of `inst`, if it has that kind.
-///
-/// # Safety
-///
-/// `inst` is null or live.
-unsafe fn export<'a>(inst: *mut CInstance, index: u32) -> Option<(&'a mut CInstance, Extern)> {
-    // SAFETY: caller contract; no call into the instance holds a borrow
-    // of it while the host uses these accessors (documented).
+/// `inst` is null or live; no call into the instance holds a borrow of its
+/// store while the host uses these accessors (documented).
+unsafe fn export<'a>(inst: *mut CInstance, index: u32) -> Option<(&'a mut Store, Extern)> {
+    // SAFETY: caller contract.
     let inst = unsafe { inst.as_mut()? };
-    let e = *inst.exports.get(index as usize)?;
-    Some((inst, e))
+    let e = *inst.core.exports.get(index as usize)?;
+    // SAFETY: caller contract.
+    Some((unsafe { &mut *inst.core.store() }, e))
 }
 
 /// Base of exported memory `export_index` and (in `*len`, if non-null) its
@@ -599,10 +847,10 @@ pub unsafe extern "C" fn waot_rt_memory(
 ) -> *mut u8 {
     guard(std::ptr::null_mut(), || {
         // SAFETY: caller contract.
-        let Some((inst, Extern::Memory(m))) = (unsafe { export(inst, export_index) }) else {
+        let Some((store, Extern::Memory(m))) = (unsafe { export(inst, export_index) }) else {
             return std::ptr::null_mut();
         };
-        let data = inst.store.memory_data(m);
+        let data = store.memory_data(m);
         if !len.is_null() {
             // SAFETY: caller contract.
             unsafe { *len = data.len() };
@@ -626,20 +874,25 @@ pub unsafe extern "C" fn waot_rt_memory_grow(
 ) -> c_int {
     guard(WAOT_ERROR, || {
         // SAFETY: caller contract.
-        let Some((inst, Extern::Memory(m))) = (unsafe { export(inst, export_index) }) else {
+        let Some((store, Extern::Memory(m))) = (unsafe { export(inst, export_index) }) else {
             return WAOT_ERROR;
         };
-        match inst.store.memory_grow(m, delta_pages) {
-            Some(old) => {
-                if !old_pages.is_null() {
-                    // SAFETY: caller contract.
-                    unsafe { *old_pages = old };
-                }
-                WAOT_OK
-            }
-            None => WAOT_ERROR,
-        }
+        put_old(store.memory_grow(m, delta_pages), old_pages)
     })
+}
+
+/// [`WAOT_OK`] with the old size in `*old` (if non-null), or [`WAOT_ERROR`].
+fn put_old(old: Option<u64>, out: *mut u64) -> c_int {
+    match old {
+        Some(old) => {
+            if !out.is_null() {
+                // SAFETY: callers pass null or a writable pointer.
+                unsafe { *out = old };
+            }
+            WAOT_OK
+        }
+        None => WAOT_ERROR,
+    }
 }
 
 /// Reads exported global `export_index` into `*out`.
@@ -655,13 +908,13 @@ pub unsafe extern "C" fn waot_rt_global_get(
 ) -> c_int {
     guard(WAOT_ERROR, || {
         // SAFETY: caller contract.
-        let Some((inst, Extern::Global(g))) = (unsafe { export(inst, export_index) }) else {
+        let Some((store, Extern::Global(g))) = (unsafe { export(inst, export_index) }) else {
             return WAOT_ERROR;
         };
         if out.is_null() {
             return WAOT_ERROR;
         }
-        write_val(out, &inst.store.global_get(g).to_raw());
+        write_val(out, &store.global_get(g).to_raw());
         WAOT_OK
     })
 }
@@ -679,14 +932,19 @@ pub unsafe extern "C" fn waot_rt_global_set(
 ) -> c_int {
     guard(WAOT_ERROR, || {
         // SAFETY: caller contract.
-        let Some((inst, Extern::Global(g))) = (unsafe { export(inst, export_index) }) else {
+        let Some((store, Extern::Global(g))) = (unsafe { export(inst, export_index) }) else {
             return WAOT_ERROR;
         };
         if val.is_null() {
             return WAOT_ERROR;
         }
-        let v = Val::from_raw(inst.store.global_type(g).ty, &read_val(val));
-        match inst.store.global_set(g, v) {
+        let ty = store.global_type(g).ty;
+        let raw = read_val(val);
+        // SAFETY: `inst` is live (checked by `export`).
+        if check_refs(unsafe { &(*inst).core }, &[ty], &[raw]).is_err() {
+            return WAOT_ERROR;
+        }
+        match store.global_set(g, Val::from_raw(ty, &raw)) {
             Ok(()) => WAOT_OK,
             Err(_) => WAOT_ERROR,
         }
@@ -704,7 +962,7 @@ pub unsafe extern "C" fn waot_rt_table_size(inst: *mut CInstance, export_index: 
     guard(0, || {
         // SAFETY: caller contract.
         match unsafe { export(inst, export_index) } {
-            Some((inst, Extern::Table(t))) => inst.store.table_size(t),
+            Some((store, Extern::Table(t))) => store.table_size(t),
             _ => 0,
         }
     })
@@ -725,10 +983,10 @@ pub unsafe extern "C" fn waot_rt_table_get(
 ) -> c_int {
     guard(WAOT_ERROR, || {
         // SAFETY: caller contract.
-        let Some((inst, Extern::Table(t))) = (unsafe { export(inst, export_index) }) else {
+        let Some((store, Extern::Table(t))) = (unsafe { export(inst, export_index) }) else {
             return WAOT_ERROR;
         };
-        match inst.store.table_get(t, index) {
+        match store.table_get(t, index) {
             Some(v) if !out.is_null() => {
                 // SAFETY: caller contract.
                 unsafe { *out = v.to_ref_bits() as usize as *mut c_void };
@@ -737,6 +995,222 @@ pub unsafe extern "C" fn waot_rt_table_get(
             _ => WAOT_ERROR,
         }
     })
+}
+
+/// The raw reference `r` as a value of table element type `elem`, if
+/// `core` may use it.
+fn ref_val(core: &Core, elem: ValType, r: *mut c_void) -> Option<Val> {
+    let raw = Val::I64(r as usize as i64).to_raw();
+    check_refs(core, &[elem], &[raw]).ok()?;
+    Some(Val::from_ref_bits(elem, r as usize as u64))
+}
+
+/// Sets element `index` of exported table `export_index` to `r` (null: the
+/// null reference); [`WAOT_ERROR`] out of bounds or for a funcref of an
+/// unrelated instance.
+///
+/// # Safety
+///
+/// `inst` is live.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_table_set(
+    inst: *mut CInstance,
+    export_index: u32,
+    index: u64,
+    r: *mut c_void,
+) -> c_int {
+    guard(WAOT_ERROR, || {
+        // SAFETY: caller contract.
+        let Some((store, Extern::Table(t))) = (unsafe { export(inst, export_index) }) else {
+            return WAOT_ERROR;
+        };
+        // SAFETY: `inst` is live (checked by `export`).
+        let core = unsafe { &(*inst).core };
+        match ref_val(core, store.table_type(t).element, r) {
+            Some(v) if store.table_set(t, index, v).is_ok() => WAOT_OK,
+            _ => WAOT_ERROR,
+        }
+    })
+}
+
+/// Grows exported table `export_index` by `delta` elements set to `init`;
+/// the old size goes to `*old_size` (if non-null). [`WAOT_ERROR`] when it
+/// cannot grow.
+///
+/// # Safety
+///
+/// `inst` is live; `old_size` is null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_table_grow(
+    inst: *mut CInstance,
+    export_index: u32,
+    delta: u64,
+    init: *mut c_void,
+    old_size: *mut u64,
+) -> c_int {
+    guard(WAOT_ERROR, || {
+        // SAFETY: caller contract.
+        let Some((store, Extern::Table(t))) = (unsafe { export(inst, export_index) }) else {
+            return WAOT_ERROR;
+        };
+        // SAFETY: `inst` is live (checked by `export`).
+        let core = unsafe { &(*inst).core };
+        match ref_val(core, store.table_type(t).element, init) {
+            Some(v) => put_old(store.table_grow(t, delta, v), old_size),
+            None => WAOT_ERROR,
+        }
+    })
+}
+
+/// Export `export_index` of `inst` as a handle other instances can import
+/// (`kind` picks the export kind); null (with [`waot_rt_last_error`]) when
+/// the export does not exist or has another kind. The handle keeps the
+/// instance's objects alive until it is freed.
+///
+/// # Safety
+///
+/// `inst` is live.
+unsafe fn export_handle<T>(
+    inst: *mut CInstance,
+    export_index: u32,
+    make: impl FnOnce(&Arc<Core>, &mut Store, Extern) -> Option<T>,
+) -> *mut T {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: caller contract.
+        let made = unsafe { export(inst, export_index) }
+            // SAFETY: `inst` is live (checked by `export`).
+            .and_then(|(store, e)| make(unsafe { &(*inst).core }, store, e));
+        match made {
+            Some(h) => Box::into_raw(Box::new(h)),
+            None => {
+                set_last_error(&format!(
+                    "export {export_index} is not of the kind asked for"
+                ));
+                std::ptr::null_mut()
+            }
+        }
+    })
+}
+
+/// Exported function `export_index` as a `waot_func` (free it with
+/// [`waot_rt_func_free`]); an instance importing it calls it directly.
+///
+/// # Safety
+///
+/// `inst` is live.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_export_func(
+    inst: *mut CInstance,
+    export_index: u32,
+) -> *mut HostFunc {
+    // SAFETY: forwarded.
+    unsafe {
+        export_handle(inst, export_index, |core, _, e| match e {
+            Extern::Func(func) => Some(HostFunc {
+                owner: core.clone(),
+                func,
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// Exported memory `export_index` as a `waot_memory` (free it with
+/// [`waot_rt_memory_free`]).
+///
+/// # Safety
+///
+/// `inst` is live.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_export_memory(
+    inst: *mut CInstance,
+    export_index: u32,
+) -> *mut HostMemory {
+    // SAFETY: forwarded.
+    unsafe {
+        export_handle(inst, export_index, |core, store, e| match e {
+            Extern::Memory(m) => Some(HostMemory::Export(
+                core.clone(),
+                NonNull::new(store.memory_ptr(m))?,
+            )),
+            _ => None,
+        })
+    }
+}
+
+/// Exported table `export_index` as a `waot_table` (free it with
+/// [`waot_rt_table_free`]).
+///
+/// # Safety
+///
+/// `inst` is live.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_export_table(
+    inst: *mut CInstance,
+    export_index: u32,
+) -> *mut HostTable {
+    // SAFETY: forwarded.
+    unsafe {
+        export_handle(inst, export_index, |core, store, e| match e {
+            Extern::Table(t) => Some(HostTable::Export(
+                core.clone(),
+                NonNull::new(store.table_ptr(t))?,
+            )),
+            _ => None,
+        })
+    }
+}
+
+/// Exported global `export_index` as a `waot_global` (free it with
+/// [`waot_rt_global_free`]).
+///
+/// # Safety
+///
+/// `inst` is live.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_export_global(
+    inst: *mut CInstance,
+    export_index: u32,
+) -> *mut HostGlobal {
+    // SAFETY: forwarded.
+    unsafe {
+        export_handle(inst, export_index, |core, store, e| match e {
+            Extern::Global(g) => Some(HostGlobal {
+                slot: store.global_slot(g),
+                ty: store.global_type(g),
+                owner: GlobalOwner::Export(core.clone()),
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// The funcref of a `waot_func` (to store in a table or pass to a call of
+/// an instance that imports from the function's instance).
+///
+/// # Safety
+///
+/// `func` is null or a live `waot_func`.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_func_ref(func: *const HostFunc) -> *mut c_void {
+    // SAFETY: caller contract.
+    match unsafe { func.as_ref() } {
+        Some(h) => h.func.as_ptr().cast_mut().cast(),
+        None => std::ptr::null_mut(),
+    }
+}
+
+/// Drops the host's reference to a function.
+///
+/// # Safety
+///
+/// `func` is null or a live `waot_func`, not used by the host afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_func_free(func: *mut HostFunc) {
+    if !func.is_null() {
+        // SAFETY: caller contract.
+        guard((), || drop(unsafe { Box::from_raw(func) }));
+    }
 }
 
 const NO_MAX: u64 = u64::MAX;
@@ -754,8 +1228,11 @@ pub extern "C" fn waot_rt_memory_new(min_pages: u64, max_pages: u64) -> *mut Hos
             shared: false,
         };
         match MemoryData::new(ty) {
-            #[expect(clippy::arc_with_non_send_sync, reason = "see HostMemory")]
-            Ok(m) => Arc::into_raw(Arc::new(SharedCell::new(m))).cast_mut(),
+            Ok(m) => {
+                #[expect(clippy::arc_with_non_send_sync, reason = "see the note on Core")]
+                let m = Arc::new(SharedCell::new(m));
+                Box::into_raw(Box::new(HostMemory::Own(m)))
+            }
             Err(e) => {
                 set_last_error(&e);
                 std::ptr::null_mut()
@@ -764,7 +1241,7 @@ pub extern "C" fn waot_rt_memory_new(min_pages: u64, max_pages: u64) -> *mut Hos
     })
 }
 
-/// Base and (in `*len`) current size in bytes of a host-created memory.
+/// Base and (in `*len`) current size in bytes of a memory.
 ///
 /// # Safety
 ///
@@ -772,17 +1249,40 @@ pub extern "C" fn waot_rt_memory_new(min_pages: u64, max_pages: u64) -> *mut Hos
 /// using the memory runs while the host uses the pointer.
 #[no_mangle]
 pub unsafe extern "C" fn waot_rt_memory_data(mem: *mut HostMemory, len: *mut usize) -> *mut u8 {
-    if mem.is_null() {
-        return std::ptr::null_mut();
-    }
     // SAFETY: caller contract.
-    let m = unsafe { &mut *(*mem).get() };
-    let data = m.data_mut();
+    let Some(mem) = (unsafe { mem.as_ref() }) else {
+        return std::ptr::null_mut();
+    };
+    // SAFETY: caller contract.
+    let data = unsafe { (*mem.ptr()).data_mut() };
     if !len.is_null() {
         // SAFETY: caller contract.
         unsafe { *len = data.len() };
     }
     data.as_mut_ptr()
+}
+
+/// Grows a memory by `delta_pages`; the old size in pages goes to
+/// `*old_pages` (if non-null). [`WAOT_ERROR`] when it cannot grow.
+///
+/// # Safety
+///
+/// `mem` is a live `waot_memory` not in use by running wasm code;
+/// `old_pages` is null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_memory_grow_by(
+    mem: *mut HostMemory,
+    delta_pages: u64,
+    old_pages: *mut u64,
+) -> c_int {
+    // SAFETY: caller contract.
+    let Some(mem) = (unsafe { mem.as_ref() }) else {
+        return WAOT_ERROR;
+    };
+    // SAFETY: caller contract.
+    guard(WAOT_ERROR, || {
+        put_old(unsafe { (*mem.ptr()).grow(delta_pages) }, old_pages)
+    })
 }
 
 /// Drops the host's reference to a memory (instances that imported it
@@ -795,7 +1295,7 @@ pub unsafe extern "C" fn waot_rt_memory_data(mem: *mut HostMemory, len: *mut usi
 pub unsafe extern "C" fn waot_rt_memory_free(mem: *mut HostMemory) {
     if !mem.is_null() {
         // SAFETY: caller contract.
-        guard((), || drop(unsafe { Arc::from_raw(mem) }));
+        guard((), || drop(unsafe { Box::from_raw(mem) }));
     }
 }
 
@@ -833,8 +1333,11 @@ pub extern "C" fn waot_rt_table_new(elem_type: u32, min: u64, max: u64) -> *mut 
             table64: false,
         };
         match TableData::new(ty, 0) {
-            #[expect(clippy::arc_with_non_send_sync, reason = "see HostMemory")]
-            Ok(t) => Arc::into_raw(Arc::new(SharedCell::new(t))).cast_mut(),
+            Ok(t) => {
+                #[expect(clippy::arc_with_non_send_sync, reason = "see the note on Core")]
+                let t = Arc::new(SharedCell::new(t));
+                Box::into_raw(Box::new(HostTable::Own(t)))
+            }
             Err(e) => {
                 set_last_error(&e);
                 std::ptr::null_mut()
@@ -843,18 +1346,93 @@ pub extern "C" fn waot_rt_table_new(elem_type: u32, min: u64, max: u64) -> *mut 
     })
 }
 
-/// Current size of a host-created table.
+/// Current size of a table.
 ///
 /// # Safety
 ///
 /// `table` is a live `waot_table`.
 #[no_mangle]
 pub unsafe extern "C" fn waot_rt_table_len(table: *const HostTable) -> u64 {
-    if table.is_null() {
-        return 0;
-    }
     // SAFETY: caller contract.
-    unsafe { (*(*table).get()).size() }
+    match unsafe { table.as_ref() } {
+        // SAFETY: caller contract.
+        Some(t) => unsafe { (*t.ptr()).size() },
+        None => 0,
+    }
+}
+
+/// Element `index` of a table in `*out` (null: the null reference);
+/// [`WAOT_ERROR`] out of bounds.
+///
+/// # Safety
+///
+/// `table` is a live `waot_table`; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_table_read(
+    table: *const HostTable,
+    index: u64,
+    out: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: caller contract.
+    let (Some(t), false) = (unsafe { table.as_ref() }, out.is_null()) else {
+        return WAOT_ERROR;
+    };
+    // SAFETY: caller contract.
+    match unsafe { (*t.ptr()).get(index) } {
+        Some(bits) => {
+            // SAFETY: caller contract.
+            unsafe { *out = bits as usize as *mut c_void };
+            WAOT_OK
+        }
+        None => WAOT_ERROR,
+    }
+}
+
+/// Sets element `index` of a table to `r` (null: the null reference; a
+/// funcref must come from waot, e.g. [`waot_rt_func_ref`] or a table, and
+/// its instance must outlive its use); [`WAOT_ERROR`] out of bounds.
+///
+/// # Safety
+///
+/// `table` is a live `waot_table`, not in use by running wasm code.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_table_write(
+    table: *const HostTable,
+    index: u64,
+    r: *mut c_void,
+) -> c_int {
+    // SAFETY: caller contract.
+    match unsafe { table.as_ref() } {
+        // SAFETY: caller contract.
+        Some(t) if unsafe { (*t.ptr()).set(index, r as usize as u64) } => WAOT_OK,
+        _ => WAOT_ERROR,
+    }
+}
+
+/// Grows a table by `delta` elements set to `init`; the old size goes to
+/// `*old_size` (if non-null). [`WAOT_ERROR`] when it cannot grow.
+///
+/// # Safety
+///
+/// As [`waot_rt_table_write`]; `old_size` is null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn waot_rt_table_grow_by(
+    table: *const HostTable,
+    delta: u64,
+    init: *mut c_void,
+    old_size: *mut u64,
+) -> c_int {
+    // SAFETY: caller contract.
+    let Some(t) = (unsafe { table.as_ref() }) else {
+        return WAOT_ERROR;
+    };
+    guard(WAOT_ERROR, || {
+        // SAFETY: caller contract.
+        put_old(
+            unsafe { (*t.ptr()).grow(delta, init as usize as u64) },
+            old_size,
+        )
+    })
 }
 
 /// Drops the host's reference to a table.
@@ -866,7 +1444,7 @@ pub unsafe extern "C" fn waot_rt_table_len(table: *const HostTable) -> u64 {
 pub unsafe extern "C" fn waot_rt_table_free(table: *mut HostTable) {
     if !table.is_null() {
         // SAFETY: caller contract.
-        guard((), || drop(unsafe { Arc::from_raw(table) }));
+        guard((), || drop(unsafe { Box::from_raw(table) }));
     }
 }
 
@@ -891,20 +1469,20 @@ pub unsafe extern "C" fn waot_rt_global_new(
             set_last_error("null initial value");
             return std::ptr::null_mut();
         }
-        let g = HostGlobal {
-            slot: UnsafeCell::new(read_val(init)),
+        #[expect(clippy::arc_with_non_send_sync, reason = "see the note on Core")]
+        let cell = Arc::new(UnsafeCell::new(read_val(init)));
+        Box::into_raw(Box::new(HostGlobal {
+            slot: cell.get(),
             ty: GlobalType {
                 ty,
                 mutable: mutable_ != 0,
             },
-        };
-        #[expect(clippy::arc_with_non_send_sync, reason = "see HostMemory")]
-        let g = Arc::new(g);
-        Arc::into_raw(g).cast_mut()
+            owner: GlobalOwner::Own(cell),
+        }))
     })
 }
 
-/// Reads a host-created global.
+/// Reads a global.
 ///
 /// # Safety
 ///
@@ -913,21 +1491,28 @@ pub unsafe extern "C" fn waot_rt_global_new(
 pub unsafe extern "C" fn waot_rt_global_read(global: *const HostGlobal, out: *mut CVal) {
     if !global.is_null() && !out.is_null() {
         // SAFETY: caller contract; no wasm code runs during the read.
-        write_val(out, unsafe { &*(*global).slot.get() });
+        write_val(out, unsafe { &*(*global).slot });
     }
 }
 
-/// Writes a host-created global (mutable or not: the host owns it).
+/// Writes a global: one the host created (mutable or not: the host owns
+/// it), or an instance's mutable global. Writes to an instance's immutable
+/// global are ignored (its value is fixed once instantiated).
 ///
 /// # Safety
 ///
 /// `global` is a live `waot_global`; `val` is readable.
 #[no_mangle]
 pub unsafe extern "C" fn waot_rt_global_write(global: *const HostGlobal, val: *const CVal) {
-    if !global.is_null() && !val.is_null() {
-        // SAFETY: caller contract; no wasm code runs during the write.
-        unsafe { *(*global).slot.get() = read_val(val) };
+    // SAFETY: caller contract.
+    let Some(g) = (unsafe { global.as_ref() }) else {
+        return;
+    };
+    if val.is_null() || (matches!(g.owner, GlobalOwner::Export(_)) && !g.ty.mutable) {
+        return;
     }
+    // SAFETY: caller contract; no wasm code runs during the write.
+    unsafe { *g.slot = read_val(val) };
 }
 
 /// Drops the host's reference to a global.
@@ -939,7 +1524,7 @@ pub unsafe extern "C" fn waot_rt_global_write(global: *const HostGlobal, val: *c
 pub unsafe extern "C" fn waot_rt_global_free(global: *mut HostGlobal) {
     if !global.is_null() {
         // SAFETY: caller contract.
-        guard((), || drop(unsafe { Arc::from_raw(global) }));
+        guard((), || drop(unsafe { Box::from_raw(global) }));
     }
 }
 
@@ -1099,5 +1684,34 @@ mod tests {
             waot_rt_global_free(g);
         }
         assert_eq!(Val::from_raw(ValType::I64, &ValRaw(out.0)), Val::I64(-3));
+    }
+
+    #[test]
+    fn host_table_and_memory_growth() {
+        let t = waot_rt_table_new(6, 1, 3);
+        let x = 0x1234usize as *mut c_void;
+        let (mut old, mut r) = (0, std::ptr::null_mut());
+        // SAFETY: a live table; writable outputs.
+        unsafe {
+            assert_eq!(waot_rt_table_grow_by(t, 1, x, &mut old), WAOT_OK);
+            assert_eq!((old, waot_rt_table_len(t)), (1, 2));
+            assert_eq!(waot_rt_table_read(t, 1, &mut r), WAOT_OK);
+            assert_eq!(r, x);
+            assert_eq!(waot_rt_table_write(t, 0, x), WAOT_OK);
+            assert_eq!(waot_rt_table_write(t, 2, x), WAOT_ERROR);
+            assert_eq!(waot_rt_table_grow_by(t, 2, x, &mut old), WAOT_ERROR);
+            waot_rt_table_free(t);
+        }
+        let m = waot_rt_memory_new(1, 2);
+        let mut len = 0;
+        // SAFETY: a live memory; writable outputs.
+        unsafe {
+            assert_eq!(waot_rt_memory_grow_by(m, 1, &mut old), WAOT_OK);
+            assert_eq!(old, 1);
+            waot_rt_memory_data(m, &mut len);
+            assert_eq!(len, 2 * 65536);
+            assert_eq!(waot_rt_memory_grow_by(m, 1, &mut old), WAOT_ERROR);
+            waot_rt_memory_free(m);
+        }
     }
 }

@@ -62,7 +62,7 @@ pub fn eval(expr: &[ConstOp], ty: ValType, env: &dyn ConstEnv) -> Result<Val, St
         stack.push(v);
     }
     match (stack.pop(), stack.is_empty()) {
-        (Some(v), true) if v.ty() == ty => Ok(v),
+        (Some(v), true) if v.has_repr_of(ty) => Ok(v),
         _ => Err("constant expression: type mismatch".into()),
     }
 }

@@ -30,9 +30,16 @@ pub unsafe fn write(slot: *mut ValRaw, val: Val) {
     unsafe { slot.write(val.to_raw()) }
 }
 
-/// Import matching for globals (spec §4.5.2): types and mutability equal.
+/// Import matching for globals (spec §4.5.2): same mutability; a mutable
+/// global's type must be equal, an immutable one's may be a subtype (types
+/// with canonical concrete references).
 pub fn matches(provided: GlobalType, required: GlobalType) -> bool {
-    provided == required
+    provided.mutable == required.mutable
+        && if provided.mutable {
+            provided.ty == required.ty
+        } else {
+            crate::signatures::val_type_matches(provided.ty, required.ty)
+        }
 }
 
 #[cfg(test)]

@@ -65,10 +65,13 @@ impl HostFuncData {
             .map(|t| Val::default_for(*t))
             .collect();
         (self.func)(ctx, params, &mut results)?;
-        if results
-            .iter()
-            .map(Val::ty)
-            .ne(self.ty.results.iter().copied())
+        // Typed references too: wasm code relies on a `(ref $t)` result
+        // being a non-null function of type `$t` (`call_ref` does not check).
+        if results.len() != self.ty.results.len()
+            || !results
+                .iter()
+                .zip(&self.ty.results)
+                .all(|(v, t)| v.matches(*t))
         {
             return Err(Trap::host(HostReason::Error(
                 "host function returned values of the wrong type".into(),

@@ -14,14 +14,18 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use waot_abi::builtins::Builtin;
-use waot_abi::meta::{ExportKind, ExternType, MemoryType, SegmentMode, TableType, ValType};
+use waot_abi::meta::{
+    ExportKind, ExternType, GlobalType, MemoryType, SegmentMode, TableType, ValType,
+};
 use waot_abi::trap::TrapKind;
 use waot_abi::vmctx::{
-    StoreContext, ValRaw, VmFuncRef, VmOffsets, VMCTX_BUILTINS, VMCTX_INSTANCE, VMCTX_STORE,
+    StoreContext, ValRaw, VmFuncRef, VmOffsets, VMCTX_BUILTINS, VMCTX_FLAGS, VMCTX_FLAG_EXCEPTIONS,
+    VMCTX_INSTANCE, VMCTX_STORE,
 };
 
 use crate::const_eval::{self, ConstEnv};
 use crate::memory::MemoryData;
+use crate::signatures::is_subtype;
 use crate::store::{FuncInfo, FuncKind};
 use crate::table::{in_bounds, TableData};
 use crate::{global, Extern, Func, Global, Instance, Module, Store, Trap, Val};
@@ -35,8 +39,8 @@ pub enum InstantiateError {
     Link(String),
     /// A segment or the start function trapped.
     Trap(Trap),
-    /// The runtime could not create a memory or table (or the module uses an
-    /// unsupported feature, e.g. memory64).
+    /// The runtime could not create a memory or table (e.g. a 64-bit
+    /// memory's minimum is past the runtime's cap).
     Resource(String),
 }
 
@@ -130,14 +134,41 @@ fn check_imports(
         )));
     }
     for (i, (imp, ext)) in meta.imports.iter().zip(imports).enumerate() {
-        let (provided, func_ty) = store.extern_type(*ext);
+        let (provided, _) = store.extern_type(*ext);
         let ok = match (&imp.ty, provided) {
             (ExternType::Func(t), ExternType::Func(_)) => {
-                func_ty.as_ref() == meta.types.get(*t as usize)
+                let Extern::Func(f) = *ext else {
+                    unreachable!("a function's extern type is Func")
+                };
+                // Canonical ids capture the whole type (typed references,
+                // recursion groups); a declared subtype also matches.
+                // SAFETY: a `Func` points to a live `VmFuncRef`.
+                let provided_id = unsafe { (*f.as_ptr()).type_id };
+                (*t as usize) < meta.types.len() && is_subtype(provided_id, module.type_id(*t))
             }
             (ExternType::Memory(req), ExternType::Memory(m)) => memory_matches(m, *req),
-            (ExternType::Table(req), ExternType::Table(t)) => table_matches(t, *req),
-            (ExternType::Global(req), ExternType::Global(g)) => global::matches(g, *req),
+            (ExternType::Table(req), ExternType::Table(t)) => table_matches(
+                t,
+                TableType {
+                    element: module.canonical_val_type(req.element),
+                    ..*req
+                },
+            ),
+            (ExternType::Global(req), ExternType::Global(g)) => global::matches(
+                g,
+                GlobalType {
+                    ty: module.canonical_val_type(req.ty),
+                    ..*req
+                },
+            ),
+            (ExternType::Tag(t), ExternType::Tag(_)) => {
+                let Extern::Tag(tag) = *ext else {
+                    unreachable!("a tag's extern type is Tag")
+                };
+                // Tag types must be equivalent (no subtyping).
+                (*t as usize) < meta.types.len()
+                    && store.exceptions.tag_type_id(tag) == module.type_id(*t)
+            }
             _ => return Err(link_err(module, i, "wrong kind")),
         };
         if !ok {
@@ -212,6 +243,7 @@ pub(crate) fn instantiate(
     // inside the VM context.
     let mut funcs: Vec<Func> = Vec::with_capacity(meta.funcs.len());
     let (mut mems, mut tables, mut globals) = (Vec::new(), Vec::new(), Vec::new());
+    let mut tags = Vec::new();
     for (imp, ext) in meta.imports.iter().zip(imports) {
         match (&imp.ty, *ext) {
             (ExternType::Func(t), Extern::Func(f)) => {
@@ -236,10 +268,25 @@ pub(crate) fn instantiate(
             (_, Extern::Memory(m)) => mems.push(m),
             (_, Extern::Table(t)) => tables.push(t),
             (_, Extern::Global(g)) => globals.push(g),
+            (_, Extern::Tag(t)) => tags.push(t),
             _ => unreachable!("kinds checked by check_imports"),
         }
     }
     let num_imported_funcs = funcs.len() as u32;
+
+    // Tags: imported ones are the exporter's; code compares the pointers.
+    for &t in &meta.tags {
+        let ty = module.canonical_func_type(t);
+        tags.push(store.exceptions.new_tag(ty, module.type_id(t)));
+    }
+    for (i, &t) in tags.iter().enumerate() {
+        // SAFETY: inside the VM context.
+        unsafe { put(vmctx, off.tag(i as u32), store.exceptions.tag_ptr(t)) };
+    }
+    if meta.uses_exceptions {
+        // SAFETY: the header's flags word.
+        unsafe { put(vmctx, VMCTX_FLAGS, VMCTX_FLAG_EXCEPTIONS) };
+    }
     for (d, &t) in meta.funcs[num_imported_funcs as usize..].iter().enumerate() {
         let d = d as u32;
         let fr = VmFuncRef {
@@ -258,7 +305,7 @@ pub(crate) fn instantiate(
         store.funcs.insert(
             f.as_ptr() as usize,
             FuncInfo {
-                ty: meta.types[t as usize].clone(),
+                ty: module.canonical_func_type(t),
                 kind: FuncKind::Wasm {
                     trampoline: module.array_trampoline(t),
                 },
@@ -302,7 +349,11 @@ pub(crate) fn instantiate(
         };
         // SAFETY: `slot` is a global slot of this VM context.
         unsafe { global::write(slot, v) };
-        globals.push(store.push_global(slot, def.ty));
+        let ty = GlobalType {
+            ty: module.canonical_val_type(def.ty.ty),
+            ..def.ty
+        };
+        globals.push(store.push_global(slot, ty));
     }
 
     // Tables.
@@ -318,7 +369,11 @@ pub(crate) fn instantiate(
             }
             None => Val::default_for(def.ty.element),
         };
-        let t = TableData::new(def.ty, init.to_ref_bits()).map_err(InstantiateError::Resource)?;
+        let ty = TableType {
+            element: module.canonical_val_type(def.ty.element),
+            ..def.ty
+        };
+        let t = TableData::new(ty, init.to_ref_bits()).map_err(InstantiateError::Resource)?;
         tables.push(store.push_table(Box::new(t)));
     }
     for (i, &t) in tables.iter().enumerate() {
@@ -354,6 +409,7 @@ pub(crate) fn instantiate(
                 ExportKind::Memory => Extern::Memory(mems[i]),
                 ExportKind::Table => Extern::Table(tables[i]),
                 ExportKind::Global => Extern::Global(globals[i]),
+                ExportKind::Tag => Extern::Tag(tags[i]),
             };
             (e.name.clone(), ext)
         })
@@ -377,9 +433,12 @@ pub(crate) fn instantiate(
     Ok(handle)
 }
 
+/// Evaluates an active segment's offset: an `i32`, or an `i64` when the
+/// target is a 64-bit memory or table (`index64`).
 fn offset_of(
     store: &Store,
     expr: &[waot_abi::meta::ConstOp],
+    index64: bool,
     globals: &[Global],
     funcs: &[Func],
 ) -> Result<u64, InstantiateError> {
@@ -388,11 +447,13 @@ fn offset_of(
         globals,
         funcs,
     };
-    match const_eval::eval(expr, ValType::I32, &env).map_err(InstantiateError::Resource)? {
-        Val::I32(v) => Ok(v as u32 as u64),
-        _ => Err(InstantiateError::Resource(
-            "segment offset is not an i32".into(),
-        )),
+    let ty = if index64 { ValType::I64 } else { ValType::I32 };
+    match const_eval::eval(expr, ty, &env).map_err(InstantiateError::Resource)? {
+        Val::I32(v) if !index64 => Ok(v as u32 as u64),
+        Val::I64(v) if index64 => Ok(v as u64),
+        _ => Err(InstantiateError::Resource(format!(
+            "segment offset is not an {ty:?}"
+        ))),
     }
 }
 
@@ -408,14 +469,15 @@ fn apply_segments(
     for (i, seg) in meta.elems.iter().enumerate() {
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
-                let dst = offset_of(store, offset, globals, funcs)?;
-                let items = std::mem::take(&mut inst.elems[i]);
                 let table = *inst
                     .tables
                     .get(*index as usize)
                     .ok_or_else(|| InstantiateError::Resource("unknown table".into()))?;
                 // SAFETY: tables are owned by the store and outlive this call.
                 let table = unsafe { &mut *table };
+                let table64 = table.current_type().table64;
+                let dst = offset_of(store, offset, table64, globals, funcs)?;
+                let items = std::mem::take(&mut inst.elems[i]);
                 if !in_bounds(dst, items.len() as u64, table.size()) {
                     return Err(trap(TrapKind::TableOutOfBounds));
                 }
@@ -430,14 +492,14 @@ fn apply_segments(
         let SegmentMode::Active { index, offset } = &seg.mode else {
             continue;
         };
-        let dst = offset_of(store, offset, globals, funcs)?;
-        inst.datas[i] = &[];
         let mem = *inst
             .memories
             .get(*index as usize)
             .ok_or_else(|| InstantiateError::Resource("unknown memory".into()))?;
         // SAFETY: memories are owned by the store and outlive this call.
         let mem = unsafe { &mut *mem };
+        let dst = offset_of(store, offset, mem.current_type().memory64, globals, funcs)?;
+        inst.datas[i] = &[];
         if !mem.check_range(dst, seg.bytes.len() as u64) {
             return Err(trap(TrapKind::MemoryOutOfBounds));
         }

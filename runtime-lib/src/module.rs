@@ -8,11 +8,11 @@ use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
-use waot_abi::meta::{ModuleDescriptor, ModuleMeta};
+use waot_abi::meta::{FuncType, ModuleDescriptor, ModuleMeta, ValType};
 use waot_abi::ABI_VERSION;
 
 use crate::loader::LoadedObject;
-use crate::signatures::canonical_type_id;
+use crate::signatures::{canonical_func_type, canonical_module_types, canonical_val_type};
 use crate::trap::registry::{self, CodeInfo};
 
 /// Why a module could not be made from a descriptor.
@@ -116,7 +116,7 @@ impl Module {
                 read_ptrs(d.host_adapters, num_types)?,
             )
         };
-        let type_ids = meta.types.iter().map(canonical_type_id).collect();
+        let type_ids = canonical_module_types(&meta);
         let code = Arc::new(CodeInfo::new(&meta, &funcs));
         registry::register(code.clone());
         Ok(Module {
@@ -166,6 +166,17 @@ impl Module {
     /// Canonical signature id of type `type_index`.
     pub(crate) fn type_id(&self, type_index: u32) -> u32 {
         self.type_ids[type_index as usize]
+    }
+
+    /// `ty` (of this module) with canonical ids for its concrete references,
+    /// as the store keeps types.
+    pub(crate) fn canonical_val_type(&self, ty: ValType) -> ValType {
+        canonical_val_type(ty, &self.type_ids)
+    }
+
+    /// Function type `type_index` with canonical concrete references.
+    pub(crate) fn canonical_func_type(&self, type_index: u32) -> FuncType {
+        canonical_func_type(&self.meta.types[type_index as usize], &self.type_ids)
     }
 }
 

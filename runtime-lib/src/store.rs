@@ -14,6 +14,7 @@ use std::sync::Arc;
 use waot_abi::meta::{ExternType, FuncType, GlobalType, MemoryType, TableType};
 use waot_abi::vmctx::{StoreContext, ValRaw, VmFuncRef};
 
+use crate::exception::{self, Exceptions, Tag};
 use crate::host::{HostContext, HostFn, HostFuncData};
 use crate::instance::{self, InstanceData, InstantiateError};
 use crate::memory::MemoryData;
@@ -69,6 +70,8 @@ pub enum Extern {
     Table(Table),
     /// A global.
     Global(Global),
+    /// An exception tag.
+    Tag(Tag),
 }
 
 pub(crate) enum FuncKind {
@@ -101,6 +104,9 @@ impl<T> SharedCell<T> {
 pub(crate) enum Slot<T> {
     Own(Box<T>),
     Shared(Arc<SharedCell<T>>),
+    /// Owned by another store that the owner of this one keeps alive (C API
+    /// instances importing each other's exports).
+    Borrowed(NonNull<T>),
 }
 
 impl<T> Deref for Slot<T> {
@@ -111,6 +117,8 @@ impl<T> Deref for Slot<T> {
             // SAFETY: shared objects are used by one thread at a time (the
             // store's contract), and never while a `&mut` to them is live.
             Slot::Shared(s) => unsafe { &*s.get() },
+            // SAFETY: as for shared objects; the owner outlives this store.
+            Slot::Borrowed(p) => unsafe { p.as_ref() },
         }
     }
 }
@@ -121,6 +129,8 @@ impl<T> DerefMut for Slot<T> {
             Slot::Own(b) => b,
             // SAFETY: as for `deref`.
             Slot::Shared(s) => unsafe { &mut *s.get() },
+            // SAFETY: as for `deref`.
+            Slot::Borrowed(p) => unsafe { p.as_mut() },
         }
     }
 }
@@ -144,6 +154,8 @@ pub struct Store {
     pub(crate) funcs: HashMap<usize, FuncInfo>,
     global_slots: Vec<Box<ValRaw>>,
     host_funcs: Vec<Box<HostFuncData>>,
+    /// Tags and exception objects.
+    pub(crate) exceptions: Exceptions,
 }
 
 impl Default for Store {
@@ -163,7 +175,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// An empty store.
     pub fn new() -> Store {
-        Store {
+        let mut store = Store {
             ctx: Box::default(),
             instances: Vec::new(),
             memories: Vec::new(),
@@ -172,7 +184,10 @@ impl Store {
             funcs: HashMap::new(),
             global_slots: Vec::new(),
             host_funcs: Vec::new(),
-        }
+            exceptions: Exceptions::default(),
+        };
+        store.ctx.exn_heap = store.exceptions.heap_ptr();
+        store
     }
 
     /// Instantiates `module` with `imports` given in the module's import
@@ -221,7 +236,8 @@ impl Store {
         &self.instances[inst.0 as usize].module
     }
 
-    /// The type of a function of this store.
+    /// The type of a function of this store; typed references in it name
+    /// types by canonical id (`HeapType::Concrete`), not by type index.
     ///
     /// # Panics
     ///
@@ -241,7 +257,9 @@ impl Store {
         let Some(info) = self.funcs.get(&(f.as_ptr() as usize)) else {
             return Err(host_error("call of a function of another store"));
         };
-        if args.iter().map(Val::ty).ne(info.ty.params.iter().copied()) {
+        if args.len() != info.ty.params.len()
+            || !args.iter().zip(&info.ty.params).all(|(v, t)| v.matches(*t))
+        {
             return Err(host_error(
                 "argument count or types do not match the function type",
             ));
@@ -295,7 +313,8 @@ impl Store {
         // SAFETY: forwarded from the caller.
         let r = unsafe { unwind::call_catching(trampoline, native_fn, vmctx, vmctx, values) };
         self.ctx.stack_limit = prev_limit;
-        r.map_err(|rec| trap::trap_from_record(rec, |addr| self.find_memory(addr)))
+        let r = r.map_err(|rec| trap::trap_from_record(rec, |addr| self.find_memory(addr)));
+        exception::finish_entry(&mut self.ctx, r)
     }
 
     /// `(wasm address, memory size)` of a host address inside a memory's
@@ -307,7 +326,8 @@ impl Store {
             .map(|m| ((addr - m.base() as usize) as u64, m.len_bytes()))
     }
 
-    /// Creates a host function of type `ty`.
+    /// Creates a host function of type `ty` (a typed reference in it names
+    /// its type by canonical id, as [`Store::func_type`] reports them).
     pub fn host_func(&mut self, ty: FuncType, f: HostFn) -> Func {
         let type_id = canonical_type_id(&ty);
         let mut data = HostFuncData::new(ty.clone(), type_id, f);
@@ -336,6 +356,16 @@ impl Store {
         Memory(self.memories.len() as u32 - 1)
     }
 
+    /// Adds a memory of another store.
+    ///
+    /// # Safety
+    ///
+    /// `m` stays valid as long as this store (its owner is kept alive).
+    pub(crate) unsafe fn push_borrowed_memory(&mut self, m: NonNull<MemoryData>) -> Memory {
+        self.memories.push(Slot::Borrowed(m));
+        Memory(self.memories.len() as u32 - 1)
+    }
+
     /// Creates a table with every element set to `init` (a reference).
     pub fn new_table(&mut self, ty: TableType, init: Val) -> Result<Table, String> {
         let t = TableData::new(ty, init.to_ref_bits())?;
@@ -353,9 +383,19 @@ impl Store {
         Table(self.tables.len() as u32 - 1)
     }
 
+    /// Adds a table of another store.
+    ///
+    /// # Safety
+    ///
+    /// `t` stays valid as long as this store (its owner is kept alive).
+    pub(crate) unsafe fn push_borrowed_table(&mut self, t: NonNull<TableData>) -> Table {
+        self.tables.push(Slot::Borrowed(t));
+        Table(self.tables.len() as u32 - 1)
+    }
+
     /// Creates a global holding `val`.
     pub fn new_global(&mut self, ty: GlobalType, val: Val) -> Result<Global, String> {
-        if val.ty() != ty.ty {
+        if !val.matches(ty.ty) {
             return Err("global value does not match its type".into());
         }
         let mut slot = Box::new(val.to_raw());
@@ -379,7 +419,7 @@ impl Store {
     /// Sets a global (fails on immutable globals and type mismatches).
     pub fn global_set(&mut self, g: Global, val: Val) -> Result<(), String> {
         let e = &self.globals[g.0 as usize];
-        if !e.ty.mutable || val.ty() != e.ty.ty {
+        if !e.ty.mutable || !val.matches(e.ty.ty) {
             return Err("immutable global or type mismatch".into());
         }
         // SAFETY: global slots live as long as the store.
@@ -434,10 +474,11 @@ impl Store {
 
     /// Sets element `index`; fails out of bounds or on a type mismatch.
     pub fn table_set(&mut self, t: Table, index: u64, val: Val) -> Result<(), String> {
-        let td = &mut self.tables[t.0 as usize];
-        if val.ty() != td.current_type().element {
+        let element = self.tables[t.0 as usize].current_type().element;
+        if !val.matches(element) {
             return Err("table element type mismatch".into());
         }
+        let td = &mut self.tables[t.0 as usize];
         if td.set(index, val.to_ref_bits()) {
             Ok(())
         } else {
@@ -461,6 +502,10 @@ impl Store {
             Extern::Memory(m) => (ExternType::Memory(self.memory_type(m)), None),
             Extern::Table(t) => (ExternType::Table(self.table_type(t)), None),
             Extern::Global(g) => (ExternType::Global(self.global_type(g)), None),
+            Extern::Tag(t) => (
+                ExternType::Tag(u32::MAX),
+                Some(self.exceptions.tag_type(t).clone()),
+            ),
         }
     }
 }

@@ -28,9 +28,6 @@ unsafe impl Send for TableData {}
 impl TableData {
     /// A table of type `ty` with every element set to `init`.
     pub fn new(ty: TableType, init: u64) -> Result<TableData, String> {
-        if ty.table64 {
-            return Err("table64 is not supported".into());
-        }
         if ty.min > MAX_TABLE_ELEMENTS {
             return Err(format!("table minimum of {} elements is too large", ty.min));
         }
@@ -98,11 +95,9 @@ impl TableData {
     pub fn grow(&mut self, delta: u64, init: u64) -> Option<u64> {
         let old = self.size();
         let new = old.checked_add(delta)?;
-        let max = self
-            .ty
-            .max
-            .unwrap_or(u32::MAX as u64)
-            .min(MAX_TABLE_ELEMENTS);
+        // Whatever the declared maximum (up to 2^64 - 1 for table64), the
+        // cap protects the host.
+        let max = self.ty.max.unwrap_or(u64::MAX).min(MAX_TABLE_ELEMENTS);
         if new > max {
             return None;
         }
@@ -194,5 +189,22 @@ mod tests {
         let mut t = TableData::new(ty(0, None), 0).unwrap();
         assert_eq!(t.grow(u32::MAX as u64, 0), None);
         assert_eq!(t.grow(10, 0), Some(0));
+    }
+
+    #[test]
+    fn table64_grows_to_the_cap() {
+        let mut t = TableData::new(
+            TableType {
+                table64: true,
+                ..ty(1, Some(u64::MAX))
+            },
+            5,
+        )
+        .unwrap();
+        assert_eq!(t.grow(u64::MAX, 0), None);
+        assert_eq!(t.grow(MAX_TABLE_ELEMENTS, 0), None);
+        assert_eq!(t.grow(1000, 0), Some(1));
+        assert_eq!(t.get(0), Some(5));
+        assert!(!t.fill(u64::MAX, 1, 2));
     }
 }

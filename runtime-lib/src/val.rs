@@ -8,9 +8,10 @@
 
 use std::ptr::NonNull;
 
-use waot_abi::meta::ValType;
+use waot_abi::meta::{HeapType, ValType};
 use waot_abi::vmctx::{ValRaw, VmFuncRef};
 
+use crate::signatures::is_subtype;
 use crate::store::Func;
 
 /// A WebAssembly value.
@@ -46,6 +47,37 @@ impl Val {
         }
     }
 
+    /// Whether the value has the representation of type `ty`: the same
+    /// number type, or a function (host) reference for a function (extern)
+    /// reference type. Typed checks are `Store::val_matches`.
+    pub fn has_repr_of(&self, ty: ValType) -> bool {
+        match self {
+            Val::FuncRef(_) => ty.is_ref() && !ty.is_extern_ref(),
+            Val::ExternRef(_) => ty.is_extern_ref(),
+            v => v.ty() == ty,
+        }
+    }
+
+    /// Whether the value is a value of `ty` (whose concrete references are
+    /// canonical type ids): a function reference must have a matching type,
+    /// null needs a nullable type.
+    pub fn matches(&self, ty: ValType) -> bool {
+        let Some(r) = ty.as_ref_type() else {
+            return self.ty() == ty;
+        };
+        match *self {
+            Val::FuncRef(None) | Val::ExternRef(None) => r.nullable && self.has_repr_of(ty),
+            Val::ExternRef(Some(_)) => r.heap == HeapType::Extern,
+            Val::FuncRef(Some(f)) => match r.heap {
+                HeapType::Func => true,
+                // SAFETY: a `Func` points to a live `VmFuncRef`.
+                HeapType::Concrete(id) => is_subtype(unsafe { (*f.as_ptr()).type_id }, id),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// The zero (or null) value of `ty`.
     pub fn default_for(ty: ValType) -> Val {
         match ty {
@@ -56,6 +88,10 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            // Only nullable types have a default; null is also the
+            // representation a non-null slot starts from.
+            ValType::Ref(r) if r.heap.is_extern() => Val::ExternRef(None),
+            ValType::Ref(_) => Val::FuncRef(None),
         }
     }
 
@@ -70,9 +106,10 @@ impl Val {
 
     /// The reference of type `ty` whose raw form is `bits`.
     pub fn from_ref_bits(ty: ValType, bits: u64) -> Val {
-        match ty {
-            ValType::ExternRef => Val::ExternRef(bits.checked_sub(1)),
-            _ => Val::FuncRef(NonNull::new(bits as *mut VmFuncRef).map(Func::from_non_null)),
+        if ty.is_extern_ref() {
+            Val::ExternRef(bits.checked_sub(1))
+        } else {
+            Val::FuncRef(NonNull::new(bits as *mut VmFuncRef).map(Func::from_non_null))
         }
     }
 
@@ -105,7 +142,7 @@ impl Val {
             ValType::F32 => Val::F32(u32_),
             ValType::F64 => Val::F64(u64_),
             ValType::V128 => Val::V128(u128::from_le_bytes(*b)),
-            ValType::FuncRef | ValType::ExternRef => Val::from_ref_bits(ty, u64_),
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => Val::from_ref_bits(ty, u64_),
         }
     }
 }

@@ -12,6 +12,10 @@
 //! path: WebAssembly 2.0 under a `2.0` path, waot's 3.0 set otherwise. Output: one row per file, then (for 3.0 runs) one row per
 //! feature (see `feature.rs`), then `N passed, M failed`.
 //!
+//! `WAOT_SPEC_FILTER=a,b` keeps only the files whose name contains `a` or
+//! `b`, or whose feature (`feature.rs`) is `a` or `b`; e.g.
+//! `WAOT_SPEC_FILTER=memory64` runs the 25 memory64 files of 3.0.
+//!
 //! `WAOT_SPEC_SKIP_UNSUPPORTED=1` counts a module that the compiler rejects
 //! with `CompileError::Unsupported` (and every check that needs it) as
 //! skipped instead of failed; without it (2.0 CI) such modules fail.
@@ -69,6 +73,10 @@ fn main() {
             }
         }
     }
+    if let Some(filter) = std::env::var_os("WAOT_SPEC_FILTER") {
+        let filter = filter.to_string_lossy().into_owned();
+        files.retain(|path| matches_filter(path, &filter));
+    }
     let features = features_for(&roots[0]);
     let by_feature = features != WasmFeatures::WASM2;
     let skip_unsupported =
@@ -103,6 +111,11 @@ fn main() {
         }
         if result.failures.len() > limit {
             println!("    ... {} more", result.failures.len() - limit);
+        }
+        if verbose {
+            for s in &result.skipped {
+                println!("    SKIP {s}");
+            }
         }
         total_passed += result.passed;
         total_failed += result.failures.len();
@@ -148,6 +161,17 @@ fn collect_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Whether `path` is picked by `WAOT_SPEC_FILTER` (see the module docs).
+fn matches_filter(path: &Path, filter: &str) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let text = std::fs::read(path).unwrap_or_default();
+    let feature = feature::classify(path, &String::from_utf8_lossy(&text));
+    filter
+        .split(',')
+        .filter(|item| !item.is_empty())
+        .any(|item| name.contains(item) || feature == item)
 }
 
 fn features_for(root: &Path) -> WasmFeatures {

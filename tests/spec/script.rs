@@ -141,13 +141,6 @@ impl Runner {
             if let Some(why) = self.skipped_registered.get(&import.module) {
                 return Err(format!("{SKIP}imports from a skipped module ({why})"));
             }
-            // The spec interpreter's `spectest` also has a 64-bit table,
-            // which the runtime cannot create (table64 is unsupported).
-            if self.skip_unsupported && import.module == "spectest" && import.name == "table64" {
-                return Err(format!(
-                    "{SKIP}imports spectest::table64 (table64 is not supported)"
-                ));
-            }
         }
         Ok(())
     }
@@ -278,6 +271,11 @@ impl Runner {
             WastDirective::AssertTrap { exec, message, .. } => match self.execute(exec)? {
                 Ok(vals) => Err(format!("expected trap \"{message}\", got {vals:?}")),
                 Err(trap) => check_trap(&trap, message),
+            },
+            WastDirective::AssertException { exec, .. } => match self.execute(exec)? {
+                Ok(vals) => Err(format!("expected an exception, got {vals:?}")),
+                Err(trap) if trap.kind == TrapKind::UncaughtException => Ok(Outcome::Passed),
+                Err(trap) => Err(format!("expected an exception, got {trap}")),
             },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call)? {
                 Ok(vals) => Err(format!("expected exhaustion, got {vals:?}")),
@@ -496,6 +494,19 @@ fn spectest(store: &mut Store) -> Vec<(String, Extern)> {
         )
         .expect("spectest table");
     exports.push(("table".to_string(), Extern::Table(table)));
+    // The spec interpreter's 64-bit twin of `table`.
+    let table64 = store
+        .new_table(
+            TableType {
+                element: ValType::FuncRef,
+                min: 10,
+                max: Some(20),
+                table64: true,
+            },
+            Val::FuncRef(None),
+        )
+        .expect("spectest table64");
+    exports.push(("table64".to_string(), Extern::Table(table64)));
     let memory = store
         .new_memory(MemoryType {
             min_pages: 1,

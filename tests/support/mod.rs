@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: finding the `waot` binary, running
 //! commands with a time limit, and reading the `;; EXPECT-*` directives of
-//! the trap tests (documented in `tests/traps/README.md`).
+//! the trap tests (documented in `tests/traps/README.md`); `wasi_corpus`
+//! runs the programs of `tests/wasi` for any target.
 
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
@@ -8,6 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+// Not every test binary runs the WASI corpus (wasi.rs and aarch64.rs do).
+#[allow(dead_code, reason = "used by some of the test binaries")]
+pub mod wasi_corpus;
 
 /// The repository's top folder (the parent of the `tests` package).
 pub fn repo_root() -> PathBuf {
@@ -71,13 +76,21 @@ pub fn describe(status: ExitStatus) -> String {
 /// safety net against a hang (e.g. a stack overflow that loops), not a
 /// measurement.
 pub fn run(cmd: &mut Command, limit: Duration) -> Result<Output, String> {
+    run_with_input(cmd, Stdio::null(), limit)
+}
+
+/// [`run`] with `input` as stdin (a file, a socket...).
+pub fn run_with_input(cmd: &mut Command, input: Stdio, limit: Duration) -> Result<Output, String> {
     let what = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
+    let child = cmd
+        .stdin(input)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {what}: {e}"))?;
+        .spawn();
+    // `cmd` keeps `input` open until it is replaced: drop our copy of a
+    // socket now, so the peer sees EOF when the program closes its end.
+    cmd.stdin(Stdio::null());
+    let mut child = child.map_err(|e| format!("cannot start {what}: {e}"))?;
     let mut out_pipe = child.stdout.take().expect("stdout is piped");
     let mut err_pipe = child.stderr.take().expect("stderr is piped");
     let out_reader = thread::spawn(move || {
@@ -110,6 +123,35 @@ pub fn run(cmd: &mut Command, limit: Duration) -> Result<Output, String> {
     })
 }
 
+/// `waot build [args...] input -o out`; an error (with waot's stderr) when
+/// it fails or writes no `out`.
+pub fn waot_build(
+    input: &Path,
+    out: &Path,
+    args: &[String],
+    limit: Duration,
+) -> Result<(), String> {
+    let mut cmd = Command::new(waot_bin());
+    cmd.arg("build").args(args).arg(input).arg("-o").arg(out);
+    let o = run(&mut cmd, limit)?;
+    if !o.status.success() {
+        return Err(format!(
+            "waot build {} {} failed ({}):\n{}",
+            args.join(" "),
+            input.display(),
+            describe(o.status),
+            o.stderr_text()
+        ));
+    }
+    if !out.is_file() {
+        return Err(format!(
+            "waot build succeeded but wrote no {}",
+            out.display()
+        ));
+    }
+    Ok(())
+}
+
 /// The expectations a trap test states in its leading `;;` comment lines.
 #[derive(Debug, Default)]
 pub struct Expectations {
@@ -121,6 +163,9 @@ pub struct Expectations {
     pub stderr_contains: Vec<String>,
     /// `;; EXPECT-STDERR-EMPTY`.
     pub stderr_empty: bool,
+    /// `;; EXPECT-FRAME: frame`, in order: the wasm backtrace of the report
+    /// starts with these frames (the text after `N: `).
+    pub frames: Vec<String>,
 }
 
 impl Expectations {
@@ -140,6 +185,8 @@ impl Expectations {
                 exp.stderr_contains.push(v.trim().to_string());
             } else if let Some(v) = comment.strip_prefix("EXPECT-STDERR:") {
                 exp.stderr_lines.push(v.trim().to_string());
+            } else if let Some(v) = comment.strip_prefix("EXPECT-FRAME:") {
+                exp.frames.push(v.trim().to_string());
             } else if comment == "EXPECT-STDERR-EMPTY" {
                 exp.stderr_empty = true;
             } else if comment.starts_with("EXPECT") {
@@ -179,8 +226,30 @@ impl Expectations {
                 problems.push(format!("stderr does not contain {want:?}"));
             }
         }
+        let frames = backtrace_frames(&stderr);
+        if !frames.starts_with(&self.frames) {
+            problems.push(format!(
+                "expected the wasm backtrace to start with {:?}, got {frames:?}",
+                self.frames
+            ));
+        }
         problems
     }
+}
+
+/// The frames of the `wasm backtrace:` block of a trap report: the text
+/// after `N: ` of each numbered line, innermost first.
+pub fn backtrace_frames(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .skip_while(|l| *l != "wasm backtrace:")
+        .skip(1)
+        .map_while(|l| {
+            let (n, frame) = l.trim_start().split_once(": ")?;
+            n.parse::<usize>().ok()?;
+            Some(frame.to_string())
+        })
+        .collect()
 }
 
 #[test]

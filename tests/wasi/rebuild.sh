@@ -7,7 +7,9 @@
 #   inside a fresh temp dir -->                       NAME.expected (exact stdout)
 #
 # Programs listed in WASM_ONLY (sandbox refusals: natively the escapes would
-# succeed) keep their hand-written .expected; the native build is not run.
+# succeed; direct preview1 calls) keep their hand-written .expected; the
+# native build is not run. Programs whose stdin is `socket:MODE` run natively
+# under native/sockpeer.c, the peer tests/wasi.rs plays in Rust.
 #
 # Needs clang lld wasi-libc libclang-rt-14-dev-wasm32 gcc (scripts/setup.sh),
 # rustc with the wasm32-wasip1 target (rustup target add wasm32-wasip1).
@@ -31,7 +33,7 @@ fi
 [[ -f $WASI_SYSROOT/lib/wasm32-wasi/libc.a ]] \
     || { echo "rebuild.sh: no wasi-libc in $WASI_SYSROOT (apt-get install wasi-libc)" >&2; exit 1; }
 
-WASM_ONLY=(c/sandbox)
+WASM_ONLY=(c/sandbox c/preview1)
 
 if (($#)); then
     names=("$@")
@@ -63,7 +65,16 @@ run_native() {
     local -a argv=() envv=()
     [[ $args != - ]] && read -r -a argv <<<"$args"
     if [[ $envs != - ]]; then IFS=';' read -r -a envv <<<"$envs"; fi
-    [[ $stdin == - ]] && stdin=/dev/null || stdin=$PWD/$stdin
+    local -a peer=()
+    if [[ $stdin == socket:* ]]; then
+        [[ -x $tmp/sockpeer ]] || "$CC_NATIVE" -O2 -Wall -Wextra -o "$tmp/sockpeer" native/sockpeer.c
+        peer=("$tmp/sockpeer" "${stdin#socket:}")
+        stdin=/dev/null
+    elif [[ $stdin == - ]]; then
+        stdin=/dev/null
+    else
+        stdin=$PWD/$stdin
+    fi
     rm -rf "$tmp/run"
     mkdir -p "$tmp/run/root"
     if [[ $setup != - ]]; then
@@ -80,7 +91,7 @@ run_native() {
         done
     fi
     set +e
-    (cd "$tmp/run/root" && env -i "${envv[@]}" "$exe" "${argv[@]}") <"$stdin" >"$name.expected" 2>"$tmp/stderr"
+    (cd "$tmp/run/root" && env -i "${envv[@]}" "${peer[@]}" "$exe" "${argv[@]}") <"$stdin" >"$name.expected" 2>"$tmp/stderr"
     local rc=$?
     set -e
     [[ $rc == "$status" ]] || { echo "rebuild.sh: native $name exited $rc, want $status" >&2; exit 1; }

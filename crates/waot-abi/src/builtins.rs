@@ -50,11 +50,21 @@ pub enum Builtin {
     TableInit,
     /// `(vmctx, elem_index)`
     ElemDrop,
+    /// `(vmctx, tag: *const VmTag, len) -> *mut VmExnHeader or null`: a new
+    /// exception object with `len` payload slots (exception handling).
+    ExnAlloc,
+    /// `(vmctx, actual_type_id, expected_type_id) -> status`: whether a
+    /// function of canonical type `actual` may be called as `expected`
+    /// (`call_indirect` of a non-final type, whose subtypes also match).
+    FuncSubtype,
+    /// `(vmctx, exn: *mut VmExnHeader)`: an exception was caught without
+    /// keeping a reference; frees it unless it is `exposed`.
+    ExnRelease,
 }
 
 impl Builtin {
     /// Number of builtins (length of the table).
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 13;
 
     /// All builtins in table order.
     pub const ALL: [Builtin; Builtin::COUNT] = [
@@ -68,6 +78,9 @@ impl Builtin {
         Builtin::TableCopy,
         Builtin::TableInit,
         Builtin::ElemDrop,
+        Builtin::ExnAlloc,
+        Builtin::FuncSubtype,
+        Builtin::ExnRelease,
     ];
 
     /// Parameters after the leading `vmctx` pointer.
@@ -83,14 +96,17 @@ impl Builtin {
             Builtin::TableCopy => &[I32, I32, I64, I64, I64],
             Builtin::TableInit => &[I32, I32, I64, I64, I64],
             Builtin::ElemDrop => &[I32],
+            Builtin::ExnAlloc => &[I64, I32],
+            Builtin::FuncSubtype => &[I32, I32],
+            Builtin::ExnRelease => &[I64],
         }
     }
 
     /// Results (at most one).
     pub const fn results(self) -> &'static [AbiType] {
         match self {
-            Builtin::MemoryGrow | Builtin::TableGrow => &[I64],
-            Builtin::DataDrop | Builtin::ElemDrop => &[],
+            Builtin::MemoryGrow | Builtin::TableGrow | Builtin::ExnAlloc => &[I64],
+            Builtin::DataDrop | Builtin::ElemDrop | Builtin::ExnRelease => &[],
             _ => &[I32],
         }
     }
@@ -105,6 +121,7 @@ impl Builtin {
             Builtin::TableFill | Builtin::TableCopy | Builtin::TableInit => {
                 Some(TrapKind::TableOutOfBounds)
             }
+            Builtin::FuncSubtype => Some(TrapKind::IndirectCallTypeMismatch),
             _ => None,
         }
     }

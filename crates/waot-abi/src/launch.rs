@@ -1,5 +1,6 @@
 //! The launch configuration baked into an executable by `waot build`:
-//! directories granted to the program (WASI preopens) and its environment.
+//! directories granted to the program (WASI preopens), its environment and
+//! listening TCP sockets.
 //!
 //! The compiler emits the encoded blob as a local read-only data object
 //! (`<prefix>_launch`); the generated C `main` passes it to the runtime:
@@ -13,12 +14,14 @@
 //! flags                      bit 0: inherit the host environment
 //! ndirs, then per dir:       host_len, host bytes, guest_len, guest bytes
 //! nenv, then per entry:      len, bytes ("KEY=VALUE")
+//! nlisten, then per socket:  len, bytes ("HOST:PORT")   (absent in older blobs)
 //! ```
 //!
 //! An empty blob (length 0) means "nothing baked in": no directories, no
 //! environment. At run time the runtime adds the grants of the `WAOT_DIR`,
-//! `WAOT_ENV` and `WAOT_INHERIT_ENV` environment variables (documented in
-//! the README), which are never passed to the program.
+//! `WAOT_ENV`, `WAOT_INHERIT_ENV` and `WAOT_TCPLISTEN` environment
+//! variables (documented in the README), which are never passed to the
+//! program.
 
 use alloc::vec::Vec;
 
@@ -35,6 +38,9 @@ pub struct LaunchConfig {
     pub env: Vec<Vec<u8>>,
     /// Pass the host's environment to the program (before `env`).
     pub inherit_env: bool,
+    /// Addresses (`HOST:PORT`) the runtime binds and listens on at start,
+    /// each becoming an fd after the preopens (`--tcplisten`).
+    pub tcplisten: Vec<Vec<u8>>,
 }
 
 impl LaunchConfig {
@@ -51,6 +57,10 @@ impl LaunchConfig {
         put_u32(&mut out, self.env.len() as u32);
         for e in &self.env {
             put_bytes(&mut out, e);
+        }
+        put_u32(&mut out, self.tcplisten.len() as u32);
+        for a in &self.tcplisten {
+            put_bytes(&mut out, a);
         }
         out
     }
@@ -76,6 +86,11 @@ impl LaunchConfig {
         }
         for _ in 0..r.u32()? {
             cfg.env.push(r.bytes()?);
+        }
+        if r.at < bytes.len() {
+            for _ in 0..r.u32()? {
+                cfg.tcplisten.push(r.bytes()?);
+            }
         }
         if r.at != bytes.len() {
             return Err("trailing bytes in launch configuration");
@@ -132,9 +147,20 @@ mod tests {
             dirs: vec![(b"/tmp/x".to_vec(), b".".to_vec())],
             env: vec![b"A=1".to_vec(), b"B=".to_vec()],
             inherit_env: true,
+            tcplisten: vec![b"127.0.0.1:8080".to_vec()],
         };
         let blob = cfg.encode();
-        assert_eq!(LaunchConfig::decode(&blob), Ok(cfg));
+        assert_eq!(LaunchConfig::decode(&blob), Ok(cfg.clone()));
+        // A blob without the socket section (older waot) still decodes.
+        let old = LaunchConfig {
+            tcplisten: vec![],
+            ..cfg
+        };
+        let old_blob = old.encode();
+        assert_eq!(
+            LaunchConfig::decode(&old_blob[..old_blob.len() - 4]),
+            Ok(old)
+        );
         assert_eq!(LaunchConfig::decode(&[]), Ok(LaunchConfig::default()));
         assert!(LaunchConfig::decode(&blob[..blob.len() - 1]).is_err());
         assert!(LaunchConfig::decode(b"WAOTLNCX\0\0\0\0").is_err());

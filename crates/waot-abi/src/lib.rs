@@ -25,7 +25,7 @@ pub mod vmctx;
 
 /// Bumped whenever any layout or format in this crate changes; the runtime
 /// refuses a module whose descriptor carries another version.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 4;
 
 /// Size of a WebAssembly page in bytes (64 KiB).
 pub const WASM_PAGE_SIZE: u64 = 65536;

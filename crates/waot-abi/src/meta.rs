@@ -60,6 +60,147 @@ pub enum ValType {
     FuncRef,
     /// `externref`
     ExternRef,
+    /// Any other reference type (WebAssembly 3.0 typed function
+    /// references): `(ref null? <heap>)`. `funcref` and `externref` are
+    /// always the variants above, never `Ref` (use [`ValType::reference`]),
+    /// so equal types compare equal.
+    Ref(RefType),
+}
+
+/// What a reference points to.
+///
+/// In [`ModuleMeta`] a `Concrete` index is a type index of the module; in
+/// the runtime's types of functions, globals and tables living in a store
+/// (and in host function types) it is a canonical type id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// `func`: any function.
+    Func,
+    /// `extern`: any host reference.
+    Extern,
+    /// `nofunc`: no function (only null has this type).
+    NoFunc,
+    /// `noextern`: no host reference (only null).
+    NoExtern,
+    /// `exn`: an exception (exception handling; `exnref` is `(ref null exn)`).
+    Exn,
+    /// `noexn`: no exception (only null).
+    NoExn,
+    /// A function of exactly this type (or a declared subtype).
+    Concrete(u32),
+}
+
+impl HeapType {
+    /// Whether values of this type are host references (`Val::ExternRef`)
+    /// rather than function references.
+    pub fn is_extern(self) -> bool {
+        matches!(self, HeapType::Extern | HeapType::NoExtern)
+    }
+}
+
+/// A reference type `(ref null? heap)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RefType {
+    /// Whether null is a value of the type.
+    pub nullable: bool,
+    /// What it points to.
+    pub heap: HeapType,
+}
+
+impl ValType {
+    /// The value type of reference type `r`, normalized: `(ref null func)`
+    /// is [`ValType::FuncRef`], `(ref null extern)` [`ValType::ExternRef`].
+    pub fn reference(r: RefType) -> ValType {
+        match (r.nullable, r.heap) {
+            (true, HeapType::Func) => ValType::FuncRef,
+            (true, HeapType::Extern) => ValType::ExternRef,
+            _ => ValType::Ref(r),
+        }
+    }
+
+    /// The reference type, if this is one.
+    pub fn as_ref_type(self) -> Option<RefType> {
+        match self {
+            ValType::FuncRef => Some(RefType {
+                nullable: true,
+                heap: HeapType::Func,
+            }),
+            ValType::ExternRef => Some(RefType {
+                nullable: true,
+                heap: HeapType::Extern,
+            }),
+            ValType::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a reference type.
+    pub fn is_ref(self) -> bool {
+        self.as_ref_type().is_some()
+    }
+
+    /// Whether values of this type are host references (`externref` and
+    /// its subtypes).
+    pub fn is_extern_ref(self) -> bool {
+        self.as_ref_type().is_some_and(|r| r.heap.is_extern())
+    }
+
+    /// The type with every concrete heap type index `i` replaced by
+    /// `map(i)` (e.g. module type index -> canonical type id).
+    pub fn map_concrete(self, map: impl Fn(u32) -> u32) -> ValType {
+        match self {
+            ValType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(i),
+            }) => ValType::Ref(RefType {
+                nullable,
+                heap: HeapType::Concrete(map(i)),
+            }),
+            t => t,
+        }
+    }
+}
+
+impl core::fmt::Display for ValType {
+    /// The text-format name: `i32`, `funcref`, `(ref null 3)`, `(ref extern)`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let r = match self {
+            ValType::I32 => return f.write_str("i32"),
+            ValType::I64 => return f.write_str("i64"),
+            ValType::F32 => return f.write_str("f32"),
+            ValType::F64 => return f.write_str("f64"),
+            ValType::V128 => return f.write_str("v128"),
+            ValType::FuncRef => return f.write_str("funcref"),
+            ValType::ExternRef => return f.write_str("externref"),
+            ValType::Ref(r) => r,
+        };
+        f.write_str(if r.nullable { "(ref null " } else { "(ref " })?;
+        match r.heap {
+            HeapType::Func => f.write_str("func")?,
+            HeapType::Extern => f.write_str("extern")?,
+            HeapType::NoFunc => f.write_str("nofunc")?,
+            HeapType::NoExtern => f.write_str("noextern")?,
+            HeapType::Exn => f.write_str("exn")?,
+            HeapType::NoExn => f.write_str("noexn")?,
+            HeapType::Concrete(i) => write!(f, "{i}")?,
+        }
+        f.write_str(")")
+    }
+}
+
+/// Subtyping and recursion-group facts of a type (WebAssembly 3.0 GC type
+/// definitions; a plain `(type (func ...))` is final, has no supertype and
+/// is alone in its group).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TypeInfo {
+    /// Type index of the first type of its recursion group.
+    pub rec_group: u32,
+    /// Number of types in that group.
+    pub rec_group_len: u32,
+    /// Declared `final` (no type may name it as supertype).
+    pub is_final: bool,
+    /// Declared supertype index, if any.
+    pub supertype: Option<u32>,
 }
 
 /// A function signature.
@@ -153,6 +294,9 @@ pub enum ExternType {
     Table(TableType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag whose parameters are those of this function type
+    /// index.
+    Tag(u32),
 }
 
 /// An import.
@@ -177,6 +321,8 @@ pub enum ExportKind {
     Memory,
     /// Global index space.
     Global,
+    /// Tag index space.
+    Tag,
 }
 
 /// An export.
@@ -263,6 +409,9 @@ pub struct ModuleMeta<'a> {
     pub name: Option<String>,
     /// Type section (function types).
     pub types: Vec<FuncType>,
+    /// Recursion groups and subtyping of `types`, one entry per type; may be
+    /// empty when every type is the default (see [`ModuleMeta::type_info`]).
+    pub type_infos: Vec<TypeInfo>,
     /// Imports in order.
     pub imports: Vec<Import>,
     /// Type index of every function, imported first.
@@ -291,6 +440,13 @@ pub struct ModuleMeta<'a> {
     pub code_sizes: Vec<u32>,
     /// Trap sites of all generated code, sorted by (code index, code_offset).
     pub traps: Vec<TrapSite>,
+    /// Function type index of every defined tag (imported ones are in
+    /// `imports`).
+    pub tags: Vec<u32>,
+    /// Whether the code checks for a pending exception after every call
+    /// (the module has tags, `try_table` or `throw_ref`); the runtime sets
+    /// `VMCTX_FLAG_EXCEPTIONS` from it.
+    pub uses_exceptions: bool,
 }
 
 impl ModuleMeta<'_> {
@@ -303,6 +459,7 @@ impl ModuleMeta<'_> {
                 ExternType::Table(_) => c.1 += 1,
                 ExternType::Memory(_) => c.2 += 1,
                 ExternType::Global(_) => c.3 += 1,
+                ExternType::Tag(_) => {}
             }
         }
         c
@@ -319,7 +476,41 @@ impl ModuleMeta<'_> {
             num_tables: tables + self.tables.len() as u32,
             num_imported_globals: globals,
             num_defined_globals: self.globals.len() as u32,
+            num_tags: self.num_imported_tags() + self.tags.len() as u32,
         }
+    }
+
+    /// Number of imported tags (tag index of defined tag 0).
+    pub fn num_imported_tags(&self) -> u32 {
+        let tags = self
+            .imports
+            .iter()
+            .filter(|i| matches!(i.ty, ExternType::Tag(_)));
+        tags.count() as u32
+    }
+
+    /// Function type index of tag `index` (imports first).
+    pub fn tag_type(&self, index: u32) -> Option<u32> {
+        let imported = self.imports.iter().filter_map(|i| match i.ty {
+            ExternType::Tag(t) => Some(t),
+            _ => None,
+        });
+        imported
+            .chain(self.tags.iter().copied())
+            .nth(index as usize)
+    }
+
+    /// Recursion group and subtyping of type `index`.
+    pub fn type_info(&self, index: u32) -> TypeInfo {
+        self.type_infos
+            .get(index as usize)
+            .copied()
+            .unwrap_or(TypeInfo {
+                rec_group: index,
+                rec_group_len: 1,
+                is_final: true,
+                supertype: None,
+            })
     }
 
     /// The name-section name of function `index`, if any.
@@ -336,6 +527,12 @@ impl ModuleMeta<'_> {
         w.0.extend_from_slice(MAGIC);
         w.opt(&self.name, |w, s| w.str(s));
         w.vec(&self.types, |w, t| w.func_type(t));
+        w.vec(&self.type_infos, |w, t| {
+            w.u64(t.rec_group as u64);
+            w.u64(t.rec_group_len as u64);
+            w.u8(t.is_final as u8);
+            w.opt(&t.supertype, |w, s| w.u64(*s as u64));
+        });
         w.vec(&self.imports, |w, i| {
             w.str(&i.module);
             w.str(&i.name);
@@ -376,6 +573,8 @@ impl ModuleMeta<'_> {
             w.u64(t.code_offset as u64);
             w.u8(t.code);
         });
+        w.vec(&self.tags, |w, t| w.u64(*t as u64));
+        w.u8(self.uses_exceptions as u8);
         w.0
     }
 }
@@ -391,6 +590,14 @@ impl<'a> ModuleMeta<'a> {
         let meta = ModuleMeta {
             name: r.opt(|r| r.string())?,
             types: r.vec(|r| r.func_type())?,
+            type_infos: r.vec(|r| {
+                Ok(TypeInfo {
+                    rec_group: r.u32()?,
+                    rec_group_len: r.u32()?,
+                    is_final: r.bool()?,
+                    supertype: r.opt(|r| r.u32())?,
+                })
+            })?,
             imports: r.vec(|r| {
                 Ok(Import {
                     module: r.string()?,
@@ -420,6 +627,7 @@ impl<'a> ModuleMeta<'a> {
                         1 => ExportKind::Table,
                         2 => ExportKind::Memory,
                         3 => ExportKind::Global,
+                        4 => ExportKind::Tag,
                         _ => return Err(r.err()),
                     },
                     index: r.u32()?,
@@ -448,6 +656,8 @@ impl<'a> ModuleMeta<'a> {
                     code: r.u8()?,
                 })
             })?,
+            tags: r.vec(|r| r.u32())?,
+            uses_exceptions: r.bool()?,
         };
         if r.pos != blob.len() {
             return Err(r.err());
@@ -514,7 +724,33 @@ impl Writer {
         }
     }
     fn val_type(&mut self, t: ValType) {
-        self.u8(t as u8);
+        let tag = match t {
+            ValType::I32 => 0,
+            ValType::I64 => 1,
+            ValType::F32 => 2,
+            ValType::F64 => 3,
+            ValType::V128 => 4,
+            ValType::FuncRef => 5,
+            ValType::ExternRef => 6,
+            ValType::Ref(r) => {
+                self.u8(7);
+                self.u8(r.nullable as u8);
+                match r.heap {
+                    HeapType::Func => self.u8(0),
+                    HeapType::Extern => self.u8(1),
+                    HeapType::NoFunc => self.u8(2),
+                    HeapType::NoExtern => self.u8(3),
+                    HeapType::Exn => self.u8(5),
+                    HeapType::NoExn => self.u8(6),
+                    HeapType::Concrete(i) => {
+                        self.u8(4);
+                        self.u64(i as u64);
+                    }
+                }
+                return;
+            }
+        };
+        self.u8(tag);
     }
     fn func_type(&mut self, t: &FuncType) {
         self.vec(&t.params, |w, p| w.val_type(*p));
@@ -553,6 +789,10 @@ impl Writer {
             ExternType::Global(g) => {
                 self.u8(3);
                 self.global_type(g);
+            }
+            ExternType::Tag(t) => {
+                self.u8(4);
+                self.u64(*t as u64);
             }
         }
     }
@@ -695,6 +935,20 @@ impl<'a> Reader<'a> {
             4 => ValType::V128,
             5 => ValType::FuncRef,
             6 => ValType::ExternRef,
+            7 => {
+                let nullable = self.bool()?;
+                let heap = match self.u8()? {
+                    0 => HeapType::Func,
+                    1 => HeapType::Extern,
+                    2 => HeapType::NoFunc,
+                    3 => HeapType::NoExtern,
+                    4 => HeapType::Concrete(self.u32()?),
+                    5 => HeapType::Exn,
+                    6 => HeapType::NoExn,
+                    _ => return Err(self.err()),
+                };
+                ValType::reference(RefType { nullable, heap })
+            }
             _ => return Err(self.err()),
         })
     }
@@ -732,6 +986,7 @@ impl<'a> Reader<'a> {
             1 => ExternType::Table(self.table_type()?),
             2 => ExternType::Memory(self.memory_type()?),
             3 => ExternType::Global(self.global_type()?),
+            4 => ExternType::Tag(self.u32()?),
             _ => return Err(self.err()),
         })
     }
@@ -777,7 +1032,28 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
     use alloc::vec;
+
+    #[test]
+    fn reference_types_are_normalized_and_printed() {
+        let r = |nullable, heap| ValType::reference(RefType { nullable, heap });
+        assert_eq!(r(true, HeapType::Func), ValType::FuncRef);
+        assert_eq!(r(true, HeapType::Extern), ValType::ExternRef);
+        let nn = r(false, HeapType::Func);
+        assert!(matches!(nn, ValType::Ref(_)));
+        assert_eq!(ValType::FuncRef.as_ref_type().unwrap().heap, HeapType::Func);
+        assert!(r(true, HeapType::NoExtern).is_extern_ref());
+        assert!(!r(false, HeapType::Concrete(3)).is_extern_ref());
+        assert!(!ValType::I32.is_ref());
+        assert_eq!(
+            r(false, HeapType::Concrete(3)).map_concrete(|i| i + 10),
+            r(false, HeapType::Concrete(13))
+        );
+        assert_eq!(r(true, HeapType::Concrete(3)).to_string(), "(ref null 3)");
+        assert_eq!(nn.to_string(), "(ref func)");
+        assert_eq!(ValType::ExternRef.to_string(), "externref");
+    }
 
     #[test]
     fn round_trip() {
@@ -785,8 +1061,27 @@ mod tests {
         let meta = ModuleMeta {
             name: Some("m".into()),
             types: vec![FuncType {
-                params: vec![ValType::I32, ValType::F64],
-                results: vec![ValType::ExternRef],
+                params: vec![
+                    ValType::I32,
+                    ValType::F64,
+                    ValType::Ref(RefType {
+                        nullable: false,
+                        heap: HeapType::Concrete(0),
+                    }),
+                ],
+                results: vec![
+                    ValType::ExternRef,
+                    ValType::Ref(RefType {
+                        nullable: true,
+                        heap: HeapType::NoFunc,
+                    }),
+                ],
+            }],
+            type_infos: vec![TypeInfo {
+                rec_group: 0,
+                rec_group_len: 1,
+                is_final: false,
+                supertype: None,
             }],
             imports: vec![
                 Import {
@@ -848,6 +1143,8 @@ mod tests {
                 code_offset: 7,
                 code: 34,
             }],
+            tags: vec![0],
+            uses_exceptions: true,
         };
         let blob = meta.encode();
         let back = ModuleMeta::decode(&blob).unwrap();

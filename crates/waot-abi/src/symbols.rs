@@ -36,17 +36,37 @@ pub fn meta_symbol(prefix: &str) -> alloc::string::String {
     alloc::format!("{prefix}_meta")
 }
 
-/// Name of the native-ABI code of defined function `defined_index`, with its
-/// name-section name appended (sanitized) when it has one, so profilers and
-/// debuggers show it.
+/// Longest function name (in bytes) put into a symbol; longer ones (deep
+/// C++ templates run to kilobytes) are cut, with `...` appended.
+pub const MAX_SYMBOL_NAME_BYTES: usize = 256;
+
+/// Name of the native-ABI code of function `func_index` (the wasm function
+/// index, imports first): `<name>.f<func_index>`, where `name` is the
+/// function's display name (its name-section name, demangled by the
+/// compiler), or `<prefix>.f<func_index>` when it has none.
+///
+/// The name is kept readable, `::`, `<>` and all, so `perf report`, `gdb`'s
+/// `bt` and `nm` show it as it is: ELF symbol names are arbitrary bytes, and
+/// these are local symbols no other object refers to. The `.f<index>`
+/// suffix keeps them unique (name sections may repeat a name; demangling
+/// drops Rust's hashes) and, because it contains a `.`, keeps them from ever
+/// equalling a C identifier: no function symbol can clash with `main`,
+/// [`RUNTIME_MAIN`], a libcall or the emitter's other `<prefix>_...` names.
 pub fn function_symbol(
     prefix: &str,
-    defined_index: u32,
-    name: Option<&str>,
+    func_index: u32,
+    display_name: Option<&str>,
 ) -> alloc::string::String {
-    match name {
-        Some(name) => alloc::format!("{prefix}_f{defined_index}_{}", sanitize(name)),
-        None => alloc::format!("{prefix}_f{defined_index}"),
+    match display_name.filter(|n| !n.is_empty()) {
+        Some(name) if name.len() > MAX_SYMBOL_NAME_BYTES => {
+            let mut end = MAX_SYMBOL_NAME_BYTES;
+            while !name.is_char_boundary(end) {
+                end -= 1;
+            }
+            alloc::format!("{}....f{func_index}", &name[..end])
+        }
+        Some(name) => alloc::format!("{name}.f{func_index}"),
+        None => alloc::format!("{prefix}.f{func_index}"),
     }
 }
 
@@ -72,4 +92,23 @@ pub fn sanitize(name: &str) -> alloc::string::String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_symbols_are_readable_and_unique() {
+        assert_eq!(
+            function_symbol("app", 12, Some("lines::main")),
+            "lines::main.f12"
+        );
+        assert_eq!(function_symbol("app", 3, None), "app.f3");
+        assert_eq!(function_symbol("app", 3, Some("")), "app.f3");
+        let long = "é".repeat(200);
+        let sym = function_symbol("app", 1, Some(&long));
+        assert!(sym.ends_with("....f1"), "{sym}");
+        assert!(sym.len() <= MAX_SYMBOL_NAME_BYTES + 6);
+    }
 }

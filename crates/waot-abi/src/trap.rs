@@ -51,10 +51,18 @@ pub enum TrapKind {
     NullReference = 12,
     /// A runtime builtin failed to allocate (e.g. table growth).
     OutOfMemory = 13,
+    /// `call_ref` / `return_call_ref` of a null function reference.
+    NullFunctionReference = 14,
+    /// An exception thrown by `throw`/`throw_ref` was not caught by any
+    /// `try_table` before reaching the host (or a frame of a module
+    /// compiled without exception handling).
+    UncaughtException = 15,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 16,
 }
 
 /// All kinds, in code order (used by tests and tables).
-pub const ALL_TRAP_KINDS: [TrapKind; 13] = [
+pub const ALL_TRAP_KINDS: [TrapKind; 16] = [
     TrapKind::Unreachable,
     TrapKind::IntegerDivideByZero,
     TrapKind::IntegerOverflow,
@@ -68,6 +76,9 @@ pub const ALL_TRAP_KINDS: [TrapKind; 13] = [
     TrapKind::HostTrap,
     TrapKind::NullReference,
     TrapKind::OutOfMemory,
+    TrapKind::NullFunctionReference,
+    TrapKind::UncaughtException,
+    TrapKind::NullExceptionReference,
 ];
 
 impl TrapKind {
@@ -87,6 +98,9 @@ impl TrapKind {
             TrapKind::HostTrap => "host function trapped",
             TrapKind::NullReference => "null reference",
             TrapKind::OutOfMemory => "out of memory",
+            TrapKind::NullFunctionReference => "null function reference",
+            TrapKind::UncaughtException => "uncaught exception",
+            TrapKind::NullExceptionReference => "null exception reference",
         }
     }
 

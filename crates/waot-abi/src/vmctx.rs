@@ -9,7 +9,7 @@
 //! 0                             instance   (runtime back pointer)       8
 //! 8                             builtins   (*const [fn; Builtin::COUNT])8
 //! 16                            store      (*mut StoreContext)          8
-//! 24                            reserved                                8
+//! 24                            flags      (u32, see [`VMCTX_FLAGS`])    8
 //! type_ids                      canonical signature id per type index   4 * num_types, padded to 8
 //! imported_funcs                *const VmFuncRef per imported function  8 * num_imported_funcs
 //! memory_bases                  *mut u8 per memory (never moves)        8 * num_memories
@@ -18,6 +18,7 @@
 //! imported_globals              *mut [u8; 16] per imported global       8 * num_imported_globals
 //! defined_globals               the value, inline                       16 * num_defined_globals
 //! func_refs                     VmFuncRef per defined function          24 * num_defined_funcs
+//! tags                          *const VmTag per tag (imports first)    8 * num_tags
 //! ```
 //!
 //! Function calling conventions (all on the target's native registers):
@@ -39,8 +40,14 @@ pub const VMCTX_INSTANCE: u32 = 0;
 pub const VMCTX_BUILTINS: u32 = 8;
 /// Offset of the `*mut StoreContext` shared by all instances that call each other.
 pub const VMCTX_STORE: u32 = 16;
+/// Offset of the module's flags (a `u32`, [`VMCTX_FLAG_EXCEPTIONS`]).
+pub const VMCTX_FLAGS: u32 = 24;
 /// Size of the fixed header.
 pub const VMCTX_HEADER_SIZE: u32 = 32;
+
+/// Flag bit: the module's code checks for pending exceptions after every
+/// call (it uses exception handling; see [`StoreContext::pending_exn`]).
+pub const VMCTX_FLAG_EXCEPTIONS: u32 = 1;
 
 /// State shared by all instances of one store (one thread of execution at a time).
 #[repr(C)]
@@ -49,9 +56,57 @@ pub struct StoreContext {
     /// Lowest stack address wasm code may use; every function prologue
     /// compares the stack pointer with it and traps with "call stack exhausted".
     pub stack_limit: usize,
+    /// The exception being propagated, a `*mut VmExn` (0 when none).
+    ///
+    /// A function of a module with [`VMCTX_FLAG_EXCEPTIONS`] that lets an
+    /// exception escape stores it here (in its *caller's* store context)
+    /// and returns dummy results; its caller checks this slot after every
+    /// call and either catches the exception (clearing the slot) or
+    /// propagates it the same way. The host entry turns an exception still
+    /// pending when wasm returns into an "uncaught exception".
+    pub pending_exn: usize,
+    /// The runtime's exception heap (private to the runtime).
+    pub exn_heap: usize,
 }
 /// Offset of [`StoreContext::stack_limit`].
 pub const STORE_STACK_LIMIT: u32 = 0;
+/// Offset of [`StoreContext::pending_exn`].
+pub const STORE_PENDING_EXN: u32 = 8;
+
+/// An exception tag: only its address matters (tags compare by identity;
+/// an imported tag is the exporter's `VmTag`).
+#[repr(C)]
+#[derive(Debug)]
+pub struct VmTag {
+    /// Canonical id of the tag's function type (the runtime's, for
+    /// import matching); generated code never reads it.
+    pub type_id: u32,
+    /// Padding; always zero.
+    pub _pad: u32,
+}
+
+/// An exception object (what an `exnref` points to), allocated by the
+/// runtime ([`crate::builtins::Builtin::ExnAlloc`]): a 16-byte header with
+/// the tag, then one [`ValRaw`] slot per tag parameter, filled by generated
+/// code.
+#[repr(C, align(16))]
+#[derive(Debug)]
+pub struct VmExnHeader {
+    /// The tag (`*const VmTag`).
+    pub tag: *const VmTag,
+    /// Number of payload slots after the header.
+    pub len: u32,
+    /// Non-zero once wasm code holds the object as an `exnref`
+    /// (`catch_ref`, `catch_all_ref`); until then, catching it with
+    /// `catch`/`catch_all` frees it ([`crate::builtins::Builtin::ExnRelease`]).
+    pub exposed: u32,
+}
+/// Offset of [`VmExnHeader::tag`] in an exception object.
+pub const EXN_TAG: u32 = 0;
+/// Offset of [`VmExnHeader::exposed`] (a `u32`).
+pub const EXN_EXPOSED: u32 = 12;
+/// Offset of the first payload slot of an exception object.
+pub const EXN_VALUES: u32 = 16;
 
 /// A function reference: what `funcref` values, table entries and imported
 /// functions point to. Null references are the null pointer.
@@ -148,6 +203,8 @@ pub struct VmCounts {
     pub num_imported_globals: u32,
     /// Globals defined in the module.
     pub num_defined_globals: u32,
+    /// All exception tags, imported first.
+    pub num_tags: u32,
 }
 
 /// Offsets of the per-module arrays of a VM context; see the module docs.
@@ -171,6 +228,8 @@ pub struct VmOffsets {
     pub defined_globals: u32,
     /// Start of `func_refs`.
     pub func_refs: u32,
+    /// Start of `tags`.
+    pub tags: u32,
     /// Total size of the VM context in bytes.
     pub size: u32,
 }
@@ -186,7 +245,8 @@ impl VmOffsets {
         let imported_globals = table_defs + 8 * counts.num_tables;
         let defined_globals = align16(imported_globals + 8 * counts.num_imported_globals);
         let func_refs = defined_globals + GLOBAL_SIZE * counts.num_defined_globals;
-        let size = align16(func_refs + FUNCREF_SIZE * counts.num_defined_funcs);
+        let tags = func_refs + FUNCREF_SIZE * counts.num_defined_funcs;
+        let size = align16(tags + 8 * counts.num_tags);
         VmOffsets {
             counts,
             type_ids,
@@ -197,6 +257,7 @@ impl VmOffsets {
             imported_globals,
             defined_globals,
             func_refs,
+            tags,
             size,
         }
     }
@@ -233,6 +294,10 @@ impl VmOffsets {
     pub const fn func_ref(&self, defined_index: u32) -> u32 {
         self.func_refs + FUNCREF_SIZE * defined_index
     }
+    /// Offset of the `*const VmTag` of tag `index`.
+    pub const fn tag(&self, index: u32) -> u32 {
+        self.tags + 8 * index
+    }
 }
 
 const fn align8(x: u32) -> u32 {
@@ -268,6 +333,13 @@ mod tests {
             offset_of!(StoreContext, stack_limit) as u32,
             STORE_STACK_LIMIT
         );
+        assert_eq!(
+            offset_of!(StoreContext, pending_exn) as u32,
+            STORE_PENDING_EXN
+        );
+        assert_eq!(offset_of!(VmExnHeader, tag) as u32, EXN_TAG);
+        assert_eq!(offset_of!(VmExnHeader, exposed) as u32, EXN_EXPOSED);
+        assert_eq!(size_of::<VmExnHeader>() as u32, EXN_VALUES);
         assert_eq!(size_of::<ValRaw>() as u32, VAL_RAW_SIZE);
     }
 
@@ -281,6 +353,7 @@ mod tests {
             num_tables: 2,
             num_imported_globals: 1,
             num_defined_globals: 4,
+            num_tags: 2,
         });
         assert_eq!(o.type_ids, VMCTX_HEADER_SIZE);
         assert!(o.imported_funcs >= o.type_id(3));
@@ -291,6 +364,7 @@ mod tests {
         assert!(o.defined_globals >= o.imported_global(1));
         assert_eq!(o.defined_globals % 16, 0);
         assert_eq!(o.func_refs, o.defined_global(4));
-        assert!(o.size >= o.func_ref(5));
+        assert_eq!(o.tags, o.func_ref(5));
+        assert!(o.size >= o.tag(2));
     }
 }

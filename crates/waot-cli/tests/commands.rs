@@ -307,6 +307,51 @@ fn features_flags() {
 }
 
 #[test]
+fn memory64_is_on_by_default_and_checked_only_on_64_bit_memories() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(
+        dir.path(),
+        "m64.wat",
+        r#"(module
+          (memory $a 1)
+          (memory $b i64 1)
+          (func (export "l32") (param i32) (result i32) (i32.load offset=8 (local.get 0)))
+          (func (export "l64") (param i64) (result i32) (i32.load $b offset=8 (local.get 0))))"#,
+    );
+    let out = waot().arg("validate").arg(&wat).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = waot()
+        .arg("validate")
+        .arg(&wat)
+        .args(["-W", "memory64=n"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("memory64"), "{}", stderr(&out));
+    // A 32-bit memory keeps the guard-page path: the load is the check.
+    let clif = |name: &str| {
+        let out = waot()
+            .args(["compile", "--emit", "clif", "--function", name])
+            .arg(&wat)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let l32 = clif("l32");
+    assert!(
+        !l32.contains("trapnz") && !l32.contains("uadd_overflow_trap"),
+        "{l32}"
+    );
+    // A 64-bit memory checks address + offset + size against its length.
+    let l64 = clif("l64");
+    assert!(
+        l64.contains("uadd_overflow_trap") && l64.contains("trapnz"),
+        "{l64}"
+    );
+}
+
+#[test]
 fn compile_emit_clif_and_asm() {
     let dir = tempfile::tempdir().unwrap();
     let lib = write(dir.path(), "lib.wat", LIB_WAT);
@@ -417,4 +462,95 @@ fn timings_and_invoke_with_wasi() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(11), "{}", stderr(&out));
+}
+
+/// Typed function references in signatures: `inspect` prints them in text
+/// syntax, `run --invoke` passes `null` for a nullable one and reports the
+/// `call_ref` trap.
+#[test]
+fn typed_references_inspect_and_invoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = write(
+        dir.path(),
+        "refs.wat",
+        r#"(module
+          (type $ii (func (param i32) (result i32)))
+          (global (export "g") (ref null $ii) (ref.null $ii))
+          (func (export "apply") (param $f (ref null $ii)) (param i32) (result i32)
+            (call_ref $ii (local.get 1) (local.get $f))))"#,
+    );
+    let out = waot().arg("inspect").arg(&lib).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("apply: func ((ref null 0) i32) -> (i32)"),
+        "{text}"
+    );
+    assert!(text.contains("g: global (ref null 0)"), "{text}");
+
+    let cache = dir.path().join("cache");
+    let out = run_cmd(&cache)
+        .args(["--invoke", "apply"])
+        .arg(&lib)
+        .args(["null", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wasm trap: null function reference"),
+        "{}",
+        stderr(&out)
+    );
+    let out = waot()
+        .args(["validate", "-W", "function-references=n"])
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+#[test]
+fn codegen_switches() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = write(
+        dir.path(),
+        "inline.wat",
+        r#"(module
+          (func $leaf (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+          (func (export "f") (param i32) (result i32) (call $leaf (local.get 0))))"#,
+    );
+    let asm = |switches: &[&str]| {
+        let out = waot()
+            .args(["compile", "--emit", "asm", "--function", "f"])
+            .arg(&wat)
+            .args(switches)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{switches:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let calls = |asm: &str| asm.lines().any(|l| l.trim_start().starts_with("call"));
+    // `$leaf` is inlined by default, so `f` calls nothing.
+    let inlined = asm(&[]);
+    assert!(!calls(&inlined), "{inlined}");
+    let called = asm(&["-C", "inline=n"]);
+    assert!(calls(&called), "{called}");
+    asm(&[
+        "-C",
+        "readonly-vmctx=n,bounds-checks=y",
+        "--codegen",
+        "parallel=n",
+    ]);
+    for (bad, message) in [
+        ("bogus=y", "error: unknown -C switch `bogus`"),
+        ("inline=maybe", "error: invalid -C item `inline=maybe`"),
+    ] {
+        let out = waot()
+            .args(["compile", "--emit", "asm", "-C", bad])
+            .arg(&wat)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert!(stderr(&out).starts_with(message), "{}", stderr(&out));
+    }
 }

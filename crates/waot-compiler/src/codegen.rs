@@ -1,10 +1,11 @@
 //! Third pipeline stage: Cranelift IR -> machine code.
 //!
 //! [`target_isa`] builds the Cranelift ISA for a [`Config`]; [`compile_functions`]
-//! translates and compiles every defined function (in parallel when
-//! `config.parallel`) and returns, per function and in defined-index order,
-//! its code, relocations and trap sites. The result does not depend on the
-//! number of threads, so objects are byte-identical across runs.
+//! translates every defined function, inlines small callees into it
+//! (`crate::inline`) and compiles it (in parallel when `config.parallel`),
+//! and returns, per function and in defined-index order, its code,
+//! relocations and trap sites. The result does not depend on the number of
+//! threads, so objects are byte-identical across runs.
 
 use cranelift_codegen::ir;
 use cranelift_codegen::isa::{self, OwnedTargetIsa, TargetIsa};
@@ -18,6 +19,7 @@ use waot_abi::meta::TrapSite;
 
 use crate::config::{Config, OptLevel};
 use crate::error::{CompileError, Result};
+use crate::inline::{self, Candidate, Inliner};
 use crate::module::ModuleInfo;
 use crate::translate::FuncTranslator;
 
@@ -138,29 +140,198 @@ fn setting_error(name: &str, e: settings::SetError) -> CompileError {
 pub const HUGE_FUNCTION_BYTES: usize = 512 * 1024;
 
 /// Translates and compiles every defined function of `info`, in
-/// defined-index order. Functions larger than [`HUGE_FUNCTION_BYTES`] use
-/// `huge_isa` (an unoptimizing ISA) when one is given.
+/// defined-index order (see [`FunctionPipeline`]). Functions larger than
+/// [`HUGE_FUNCTION_BYTES`] use `huge_isa` (an unoptimizing ISA) when one is
+/// given.
 pub fn compile_functions(
     info: &ModuleInfo<'_>,
     isa: &dyn TargetIsa,
     huge_isa: Option<&dyn TargetIsa>,
-    parallel: bool,
+    config: &Config,
 ) -> Result<Vec<CompiledFunction>> {
-    let n = info.num_defined_funcs();
-    let compile = |(translator, ctx): &mut (FuncTranslator, Context), i: u32| {
-        let isa = match huge_isa {
-            Some(huge) if body_bytes(info, i) > HUGE_FUNCTION_BYTES => huge,
-            _ => isa,
+    FunctionPipeline::new(info, isa, huge_isa, config).compile_all()
+}
+
+/// What happens to each defined function between its wasm body and its
+/// machine code:
+///
+/// 1. with inlining, every small function (a candidate callee) is
+///    translated ahead, in parallel, and kept;
+/// 2. then, in parallel, each function is translated (or its candidate
+///    copied), the small callees it calls directly are inlined into it
+///    (`crate::inline`), and Cranelift compiles it.
+///
+/// Only small functions are kept in memory, and every decision depends on
+/// the module alone, so the output does not depend on the thread count.
+pub struct FunctionPipeline<'a> {
+    info: &'a ModuleInfo<'a>,
+    isa: &'a dyn TargetIsa,
+    huge_isa: Option<&'a dyn TargetIsa>,
+    parallel: bool,
+    readonly_vmctx: bool,
+    explicit_bounds_checks: bool,
+    /// With inlining, `candidates[i]` is defined function `i`'s translated
+    /// IR if its body is small; empty without inlining.
+    candidates: Vec<Option<Candidate>>,
+}
+
+impl<'a> FunctionPipeline<'a> {
+    /// Sets the pipeline up for `config` (inlining, readonly VM-context
+    /// loads, parallelism); with inlining, translates the candidates.
+    pub fn new(
+        info: &'a ModuleInfo<'a>,
+        isa: &'a dyn TargetIsa,
+        huge_isa: Option<&'a dyn TargetIsa>,
+        config: &Config,
+    ) -> Self {
+        let mut pipeline = FunctionPipeline {
+            info,
+            isa,
+            huge_isa,
+            parallel: config.parallel,
+            readonly_vmctx: config.readonly_vmctx,
+            explicit_bounds_checks: config.explicit_bounds_checks,
+            candidates: Vec::new(),
         };
-        let func = translator.translate(info, i, isa)?;
-        compile_function(ctx, isa, func, i, FuncId::from_u32(i))
-    };
-    let init = || (FuncTranslator::new(), Context::new());
-    if parallel {
-        (0..n).into_par_iter().map_init(init, compile).collect()
-    } else {
-        let mut state = init();
-        (0..n).map(|i| compile(&mut state, i)).collect()
+        // Unoptimized code gains little from inlining and -O0 promises
+        // the fastest compile.
+        if config.inline && config.opt_level != OptLevel::None {
+            pipeline.candidates = pipeline.translate_candidates();
+        }
+        pipeline
+    }
+
+    /// Translates the small functions. One that fails to translate is no
+    /// candidate; its error surfaces when it is compiled itself (so
+    /// `--emit asm --function` of another function still works).
+    fn translate_candidates(&self) -> Vec<Option<Candidate>> {
+        let small: Vec<u32> = (0..self.info.num_defined_funcs())
+            .filter(|&i| body_bytes(self.info, i) <= inline::MAX_CALLEE_BODY_BYTES)
+            .collect();
+        let translate = |translator: &mut FuncTranslator, i: u32| {
+            let func = self.translate(translator, i, self.isa).ok()?;
+            let has_loop = inline::has_loop(&self.info.bodies[i as usize]).ok()?;
+            Some((i, Candidate::new(func, i, has_loop)))
+        };
+        let translated: Vec<(u32, Candidate)> = if self.parallel {
+            small
+                .into_par_iter()
+                .map_init(|| self.translator(), translate)
+                .flatten()
+                .collect()
+        } else {
+            let mut translator = self.translator();
+            small
+                .into_iter()
+                .filter_map(|i| translate(&mut translator, i))
+                .collect()
+        };
+        let mut candidates: Vec<Option<Candidate>> = Vec::new();
+        candidates.resize_with(self.info.num_defined_funcs() as usize, || None);
+        for (i, candidate) in translated {
+            candidates[i as usize] = Some(candidate);
+        }
+        candidates
+    }
+
+    /// A translator for this pipeline's options (one per thread).
+    pub fn translator(&self) -> FuncTranslator {
+        FuncTranslator::new().with_explicit_bounds_checks(self.explicit_bounds_checks)
+    }
+
+    /// The ISA for defined function `i`, and whether it is huge.
+    fn isa_for(&self, i: u32) -> (&'a dyn TargetIsa, bool) {
+        match self.huge_isa {
+            Some(huge) if body_bytes(self.info, i) > HUGE_FUNCTION_BYTES => (huge, true),
+            _ => (self.isa, false),
+        }
+    }
+
+    fn translate(
+        &self,
+        translator: &mut FuncTranslator,
+        i: u32,
+        isa: &dyn TargetIsa,
+    ) -> Result<ir::Function> {
+        let mut func = translator.translate(self.info, i, isa)?;
+        if !self.readonly_vmctx {
+            drop_readonly(&mut func);
+        }
+        Ok(func)
+    }
+
+    /// Puts defined function `i`'s IR, after inlining, into `ctx.func` and
+    /// returns the ISA to compile it with.
+    pub fn prepare(
+        &self,
+        translator: &mut FuncTranslator,
+        ctx: &mut Context,
+        i: u32,
+    ) -> Result<&'a dyn TargetIsa> {
+        let (isa, huge) = self.isa_for(i);
+        let candidate = self.candidates.get(i as usize).and_then(Option::as_ref);
+        ctx.clear();
+        ctx.func = match candidate {
+            Some(c) => c.func.clone(),
+            None => self.translate(translator, i, isa)?,
+        };
+        // Huge functions are compiled unoptimized; growing them is no help.
+        if !self.candidates.is_empty() && !huge {
+            let insts = candidate.map_or_else(|| inline::inst_count(&ctx.func), |c| c.insts);
+            ctx.inline(Inliner::new(&self.candidates, i, insts))
+                .map_err(|e| codegen_error(i, e))?;
+        }
+        Ok(isa)
+    }
+
+    /// Compiles every defined function, in defined-index order.
+    pub fn compile_all(&self) -> Result<Vec<CompiledFunction>> {
+        let compile = |(translator, ctx): &mut (FuncTranslator, Context), i: u32| {
+            let isa = self.prepare(translator, ctx, i)?;
+            compile_prepared(ctx, isa, i, FuncId::from_u32(i))
+        };
+        let init = || (self.translator(), Context::new());
+        let n = self.info.num_defined_funcs();
+        if self.parallel {
+            (0..n).into_par_iter().map_init(init, compile).collect()
+        } else {
+            let mut state = init();
+            (0..n).map(|i| compile(&mut state, i)).collect()
+        }
+    }
+}
+
+/// Clears `readonly` and `can_move` from every memory access of `func`
+/// (`Config::readonly_vmctx` off): the translator sets them only on loads
+/// of VM state (VM context, store context, function references), never on
+/// linear-memory accesses.
+fn drop_readonly(func: &mut ir::Function) {
+    let insts: Vec<ir::Inst> = func
+        .layout
+        .blocks()
+        .flat_map(|b| func.layout.block_insts(b))
+        .collect();
+    for inst in insts {
+        let Some(flags) = func.dfg.insts[inst].memflags() else {
+            continue;
+        };
+        let data = func.dfg.mem_flags[flags];
+        if !data.readonly() && !data.can_move() {
+            continue;
+        }
+        let mut plain = ir::MemFlagsData::new()
+            .with_trap_code(data.trap_code())
+            .with_alias_region(data.alias_region());
+        if data.aligned() {
+            plain = plain.with_aligned();
+        }
+        if let Some(e) = data.explicit_endianness() {
+            plain = plain.with_endianness(e);
+        }
+        let plain = func.dfg.mem_flags.insert_unchecked(plain);
+        *func.dfg.insts[inst]
+            .memflags_mut()
+            .expect("the instruction has flags") = plain;
     }
 }
 
@@ -193,6 +364,16 @@ pub fn compile_function(
 ) -> Result<CompiledFunction> {
     ctx.clear();
     ctx.func = func;
+    compile_prepared(ctx, isa, code_index, func_id)
+}
+
+/// [`compile_function`] of the function already in `ctx.func`.
+fn compile_prepared(
+    ctx: &mut Context,
+    isa: &dyn TargetIsa,
+    code_index: u32,
+    func_id: FuncId,
+) -> Result<CompiledFunction> {
     if let Err(e) = ctx.compile(isa, &mut ControlPlane::default()) {
         return Err(codegen_error(code_index, e.inner));
     }
@@ -277,6 +458,67 @@ mod tests {
             assert!(TrapCode::user(*kind as u8).is_some());
         }
         assert!(TrapCode::user(waot_abi::trap::memory_oob_code(16)).is_some());
+    }
+
+    /// Defined function 0 of `wat` as the pipeline prepares it for `config`.
+    fn prepared(wat: &str, config: &Config) -> ir::Function {
+        let wasm = wat::parse_str(wat).unwrap();
+        let info = crate::module::parse(&wasm, config.features).unwrap();
+        let isa = target_isa(config).unwrap();
+        let pipeline = FunctionPipeline::new(&info, &*isa, None, config);
+        let mut ctx = Context::new();
+        pipeline
+            .prepare(&mut pipeline.translator(), &mut ctx, 0)
+            .unwrap();
+        cranelift_codegen::verify_function(&ctx.func, &*isa).unwrap();
+        ctx.func
+    }
+
+    fn insts(func: &ir::Function) -> Vec<ir::InstructionData> {
+        func.layout
+            .blocks()
+            .flat_map(|b| func.layout.block_insts(b))
+            .map(|i| func.dfg.insts[i])
+            .collect()
+    }
+
+    #[test]
+    fn measurement_switches_change_only_their_part() {
+        let wat = r#"(module (memory 1)
+            (func (param i32) (result i32) (i32.load offset=8 (local.get 0))))"#;
+        let x86 = Config::new(Triple::from_str("x86_64-unknown-linux-gnu").unwrap());
+        let readonly = |f: &ir::Function| {
+            insts(f)
+                .iter()
+                .filter_map(|d| d.memflags())
+                .filter(|m| f.dfg.mem_flags[*m].readonly() || f.dfg.mem_flags[*m].can_move())
+                .count()
+        };
+        let checks = |f: &ir::Function| {
+            insts(f)
+                .iter()
+                .filter(|d| d.opcode() == ir::Opcode::Trapnz)
+                .count()
+        };
+        // Default: the memory base load is readonly; the guard region
+        // checks the access.
+        let default = prepared(wat, &x86);
+        assert_eq!((readonly(&default), checks(&default)), (1, 0));
+        let mut config = x86.clone();
+        config.readonly_vmctx = false;
+        let plain = prepared(wat, &config);
+        assert_eq!((readonly(&plain), checks(&plain)), (0, 0));
+        // The access itself keeps its sized out-of-bounds trap code.
+        let heap = ir::TrapCode::unwrap_user(waot_abi::trap::memory_oob_code(4));
+        assert!(insts(&plain)
+            .iter()
+            .filter_map(|d| d.memflags())
+            .any(|m| plain.dfg.mem_flags[m].trap_code() == Some(heap)));
+        let mut config = x86;
+        config.explicit_bounds_checks = true;
+        // One check, which also loads the `VmMemoryDef` pointer (readonly).
+        let checked = prepared(wat, &config);
+        assert_eq!((readonly(&checked), checks(&checked)), (2, 1));
     }
 
     #[test]

@@ -6,19 +6,29 @@ use wasmparser::WasmFeatures;
 /// The features [`Config::new`] enables: WebAssembly 2.0 plus the 3.0
 /// features waot compiles completely (their spec tests pass 100%):
 /// `tail-call` (`return_call`, `return_call_indirect`), `extended-const`
-/// (`i32/i64.add/sub/mul` in constant expressions), `multi-memory` and
-/// `relaxed-simd` (deterministic choices, see `translate/ops/simd.rs`).
+/// (`i32/i64.add/sub/mul` in constant expressions), `multi-memory`,
+/// `relaxed-simd` (deterministic choices, see `translate/ops/simd.rs`) and
+/// `memory64` (64-bit memories and tables; accesses to a 64-bit memory are
+/// bounds-checked, see `translate/ops/memory.rs`).
+/// `exceptions` (tags, `throw`, `throw_ref`, `try_table`, `exnref`; see
+/// `translate/ops/exception.rs`) is on too; the legacy `try`/`catch`/
+/// `delegate`/`rethrow` proposal is not. `function-references` (typed
+/// references `(ref null? $t)`, `call_ref`, `return_call_ref`,
+/// `ref.as_non_null`, `br_on_null`, `br_on_non_null`) is on as well.
 ///
 /// Each is one flag of [`WasmFeatures`] (`TAIL_CALL`, `EXTENDED_CONST`,
-/// `MULTI_MEMORY`, `RELAXED_SIMD`), so a front end can switch any of them
-/// off or on like wasmtime's `-W tail-call=n`. Other 3.0 features (memory64,
-/// function references, GC, exceptions) validate when enabled but are
-/// reported as `CompileError::Unsupported`.
+/// `MULTI_MEMORY`, `RELAXED_SIMD`, `MEMORY64`), so a front end can switch
+/// any of them off or on like wasmtime's `-W tail-call=n`. Other 3.0
+/// features (GC) validate when enabled
+/// but are reported as `CompileError::Unsupported`.
 pub const DEFAULT_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::EXTENDED_CONST)
     .union(WasmFeatures::MULTI_MEMORY)
-    .union(WasmFeatures::RELAXED_SIMD);
+    .union(WasmFeatures::RELAXED_SIMD)
+    .union(WasmFeatures::MEMORY64)
+    .union(WasmFeatures::EXCEPTIONS)
+    .union(WasmFeatures::FUNCTION_REFERENCES);
 
 /// How hard Cranelift optimizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,6 +69,18 @@ pub struct Config {
     /// Cranelift ISA preset or flag such as `x86-64-v3`, `haswell`,
     /// `skylake`, `has_avx2` or `has_lse`.
     pub cpu: Option<String>,
+    /// Inline direct calls to small, loop-free defined functions into their
+    /// callers (`crate::inline`; default on); ignored at [`OptLevel::None`].
+    pub inline: bool,
+    /// Let Cranelift hoist and deduplicate loads of VM-context fields that
+    /// never change while wasm runs (memory bases, table and import
+    /// pointers, the builtin table, type ids), which the translator marks
+    /// `readonly` and `can_move`. Off only to measure what that is worth.
+    pub readonly_vmctx: bool,
+    /// Bounds-check every access to a 32-bit memory explicitly, like a
+    /// 64-bit memory's, instead of relying on its guard region. Slower;
+    /// only for measuring what guard pages are worth.
+    pub explicit_bounds_checks: bool,
 }
 
 impl Config {
@@ -73,6 +95,9 @@ impl Config {
             launch: Vec::new(),
             parallel: true,
             cpu: None,
+            inline: true,
+            readonly_vmctx: true,
+            explicit_bounds_checks: false,
         }
     }
 }

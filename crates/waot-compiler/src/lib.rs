@@ -5,6 +5,7 @@
 //! ```text
 //! module::parse      bytes -> validated ModuleInfo (types, imports, bodies, metadata)
 //! translate          one function body -> Cranelift IR (per function, in parallel)
+//! inline             small callees pasted into their callers' IR
 //! codegen            Cranelift IR -> machine code + relocations + trap sites
 //! emit               machine code, trampolines, descriptor, metadata -> object file
 //! ```
@@ -17,6 +18,7 @@ pub mod codegen;
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod inline;
 pub mod module;
 pub mod translate;
 
@@ -61,7 +63,7 @@ pub fn compile_with_timings(
     let info = module::parse(wasm, config.features)?;
     lap("validate");
     let huge_isa = codegen::huge_function_isa(&info, config)?;
-    let funcs = codegen::compile_functions(&info, &*isa, huge_isa.as_deref(), config.parallel)?;
+    let funcs = codegen::compile_functions(&info, &*isa, huge_isa.as_deref(), config)?;
     lap("codegen");
     let object = emit::emit_object(&info, &funcs, &isa, config)?;
     lap("emit");
@@ -72,17 +74,20 @@ pub use wasmparser::WasmFeatures;
 /// What [`compile_function_text`] prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextKind {
-    /// Cranelift IR right after translation (before optimization).
+    /// Cranelift IR right after translation (before inlining and
+    /// optimization).
     Clif,
     /// Cranelift's final VCode: machine instructions after register
-    /// allocation, one per line.
+    /// allocation, one per line (the code `compile` emits, inlined calls
+    /// included).
     Asm,
 }
 
 /// The CLIF or machine code of the defined functions of `wasm`, as text:
 /// one `;; function <index> <name>` header per function, then its text.
-/// With `filter`, only the functions whose name (name section or export)
-/// or function index equals it; none matching is an error.
+/// With `filter`, only the functions whose name (name section, raw or
+/// demangled, or export) or function index equals it; none matching is an
+/// error.
 pub fn compile_function_text(
     wasm: &[u8],
     config: &Config,
@@ -93,17 +98,16 @@ pub fn compile_function_text(
     let isa = codegen::target_isa(config)?;
     let info = module::parse(wasm, config.features)?;
     let mut out = String::new();
-    let mut translator = translate::FuncTranslator::new();
     let mut ctx = cranelift_codegen::Context::new();
+    let huge_isa = codegen::huge_function_isa(&info, config)?;
+    let pipeline = codegen::FunctionPipeline::new(&info, &*isa, huge_isa.as_deref(), config);
+    let mut translator = pipeline.translator();
     for i in 0..info.num_defined_funcs() {
         let index = info.num_imported_funcs + i;
-        let mut names: Vec<&str> = info
-            .meta
-            .func_names
-            .iter()
-            .filter(|(f, _)| *f == index)
-            .map(|(_, n)| n.as_str())
-            .collect();
+        // The demangled name first (it labels the function), then the raw one.
+        let raw = info.func_name(index);
+        let display = raw.map(emit::names::display_name);
+        let mut names: Vec<&str> = display.as_deref().into_iter().chain(raw).collect();
         names.extend(info.meta.exports.iter().filter_map(|e| {
             (e.kind == waot_abi::meta::ExportKind::Func && e.index == index)
                 .then_some(e.name.as_str())
@@ -113,18 +117,19 @@ pub fn compile_function_text(
                 continue;
             }
         }
-        let func = translator.translate(&info, i, &*isa)?;
         let label = names.first().copied().unwrap_or("");
         let _ = writeln!(out, ";; function {index} {label}");
         match kind {
             TextKind::Clif => {
+                let func = translator.translate(&info, i, &*isa)?;
                 let _ = writeln!(out, "{}", func.display());
             }
             TextKind::Asm => {
-                ctx.clear();
-                ctx.func = func;
+                // The code the object gets: after inlining, with the ISA
+                // `compile` would use.
+                let isa = pipeline.prepare(&mut translator, &mut ctx, i)?;
                 ctx.set_disasm(true);
-                ctx.compile(&*isa, &mut cranelift_control::ControlPlane::default())
+                ctx.compile(isa, &mut cranelift_control::ControlPlane::default())
                     .map_err(|e| {
                         CompileError::Internal(format!("function {index}: {}", e.inner))
                     })?;
@@ -221,7 +226,8 @@ mod tests {
             let obj = compile(&wasm, &config(target, false)).unwrap();
             let (defined, undefined) = symbols(&obj);
             assert!(defined.contains(&"demo_module".to_string()), "{defined:?}");
-            assert!(defined.contains(&"demo_f0_add".to_string()), "{defined:?}");
+            // Wasm function 1 (after the import), named `<name>.f<index>`.
+            assert!(defined.contains(&"add.f1".to_string()), "{defined:?}");
             assert!(!defined.contains(&"main".to_string()));
             assert!(undefined.is_empty(), "{target}: {undefined:?}");
         }

@@ -5,8 +5,8 @@
 
 use waot_abi::meta::{
     ConstExpr, ConstOp, DataSegment, ElemSegment, Export, ExportKind, ExternType, FuncType,
-    GlobalDef, GlobalType, Import, MemoryType, ModuleMeta, SegmentMode, TableDef, TableType,
-    ValType,
+    GlobalDef, GlobalType, HeapType, Import, MemoryType, ModuleMeta, RefType, SegmentMode,
+    TableDef, TableType, TypeInfo, ValType,
 };
 use waot_abi::vmctx::VmOffsets;
 use wasmparser::{
@@ -35,6 +35,8 @@ pub struct ModuleInfo<'a> {
     pub num_imported_funcs: u32,
     /// Number of imported globals (global index of defined global 0).
     pub num_imported_globals: u32,
+    /// Function type index of every tag, imported first.
+    pub tags: Vec<u32>,
 }
 
 impl ModuleInfo<'_> {
@@ -94,6 +96,9 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                 let mut func_validator = to_validate.into_validator(allocs);
                 func_validator.validate(&body)?;
                 allocs = func_validator.into_allocations();
+                if features.exceptions() && !meta.uses_exceptions {
+                    meta.uses_exceptions = crate::translate::uses_exceptions(&body)?;
+                }
                 bodies.push(body);
                 continue;
             }
@@ -109,15 +114,7 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
             Payload::TypeSection(reader) => {
                 let offset = reader.range().start;
                 for group in reader {
-                    for sub in group?.into_types() {
-                        match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => meta.types.push(FuncType {
-                                params: val_types(f.params(), offset)?,
-                                results: val_types(f.results(), offset)?,
-                            }),
-                            _ => return Err(unsupported("GC struct and array types", offset)),
-                        }
-                    }
+                    read_rec_group(group?, &mut meta, offset)?;
                 }
             }
             Payload::ImportSection(reader) => {
@@ -144,7 +141,10 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                             globals.push(g);
                             ExternType::Global(g)
                         }
-                        TypeRef::Tag(_) => return Err(unsupported("exception tags", offset)),
+                        TypeRef::Tag(t) => {
+                            meta.uses_exceptions = true;
+                            ExternType::Tag(t.func_type_idx)
+                        }
                         TypeRef::FuncExact(_) => {
                             return Err(unsupported("exact function imports", offset))
                         }
@@ -194,7 +194,6 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                 }
             }
             Payload::ExportSection(reader) => {
-                let offset = reader.range().start;
                 for e in reader {
                     let e = e?;
                     let kind = match e.kind {
@@ -202,7 +201,7 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                         ExternalKind::Table => ExportKind::Table,
                         ExternalKind::Memory => ExportKind::Memory,
                         ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => return Err(unsupported("exception tags", offset)),
+                        ExternalKind::Tag => ExportKind::Tag,
                     };
                     meta.exports.push(Export {
                         name: e.name.to_string(),
@@ -277,7 +276,10 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                 }
             }
             Payload::TagSection(reader) => {
-                return Err(unsupported("exception tags", reader.range().start))
+                for tag in reader {
+                    meta.tags.push(tag?.func_type_idx);
+                    meta.uses_exceptions = true;
+                }
             }
             _ => {}
         }
@@ -288,7 +290,11 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
     let num_imported_funcs = meta.import_counts().0;
     let num_imported_globals = meta.import_counts().3;
     let offsets = VmOffsets::new(meta.vm_counts());
+    let tags = (0..offsets.counts.num_tags)
+        .filter_map(|i| meta.tag_type(i))
+        .collect();
     Ok(ModuleInfo {
+        tags,
         meta,
         bodies,
         offsets,
@@ -298,6 +304,40 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
         num_imported_funcs,
         num_imported_globals,
     })
+}
+
+/// Appends the function types of one recursion group, with their group and
+/// subtyping facts (what the runtime's canonical type ids are made of).
+fn read_rec_group(
+    group: wasmparser::RecGroup,
+    meta: &mut ModuleMeta<'_>,
+    offset: u64,
+) -> Result<()> {
+    let start = meta.types.len() as u32;
+    let len = group.types().len() as u32;
+    for sub in group.into_types() {
+        let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
+            return Err(unsupported("GC struct and array types", offset));
+        };
+        meta.types.push(FuncType {
+            params: val_types(f.params(), offset)?,
+            results: val_types(f.results(), offset)?,
+        });
+        let supertype =
+            match sub.supertype_idxs.first() {
+                None => None,
+                Some(i) => Some(i.as_module_index().ok_or_else(|| {
+                    CompileError::Internal("supertype is not a module index".into())
+                })?),
+            };
+        meta.type_infos.push(TypeInfo {
+            rec_group: start,
+            rec_group_len: len,
+            is_final: sub.is_final,
+            supertype,
+        });
+    }
+    Ok(())
 }
 
 fn read_names(names: wasmparser::NameSectionReader<'_>, meta: &mut ModuleMeta<'_>) {
@@ -346,14 +386,34 @@ fn val_types(tys: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>> {
     tys.iter().map(|t| val_type(*t, offset)).collect()
 }
 
+/// Converts a reference type: `func`, `extern`, their bottom types and
+/// concrete function types (typed function references); GC and exception
+/// heap types are unsupported.
 fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
-    if ty == wasmparser::RefType::FUNCREF {
-        Ok(ValType::FuncRef)
-    } else if ty == wasmparser::RefType::EXTERNREF {
-        Ok(ValType::ExternRef)
-    } else {
-        Err(unsupported(&format!("reference type {ty}"), offset))
-    }
+    use wasmparser::{AbstractHeapType as A, HeapType as H};
+    let heap = match ty.heap_type() {
+        H::Abstract {
+            shared: false,
+            ty: abstract_ty,
+        } => match abstract_ty {
+            A::Func => HeapType::Func,
+            A::Extern => HeapType::Extern,
+            A::NoFunc => HeapType::NoFunc,
+            A::NoExtern => HeapType::NoExtern,
+            A::Exn => HeapType::Exn,
+            A::NoExn => HeapType::NoExn,
+            _ => return Err(unsupported(&format!("reference type {ty}"), offset)),
+        },
+        H::Concrete(i) => match i.as_module_index() {
+            Some(i) => HeapType::Concrete(i),
+            None => return Err(CompileError::Internal(format!("type index {i}"))),
+        },
+        _ => return Err(unsupported(&format!("reference type {ty}"), offset)),
+    };
+    Ok(ValType::reference(RefType {
+        nullable: ty.is_nullable(),
+        heap,
+    }))
 }
 
 fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {

@@ -1,12 +1,13 @@
 //! Traps: what the host sees when wasm execution stops abnormally.
 //!
 //! Generated code traps with a hardware fault or a trap instruction; the
-//! signal handler ([`signals`]) records it and unwinds to the entry point
-//! ([`unwind`]); the code registry ([`registry`]) turns the pc into a trap
-//! kind, a function and an access size; the [`crate::Store`] adds the memory
-//! address. Host functions trap by returning `Err(Trap)`; the trap travels
+//! signal handler ([`signals`]) records it with the wasm frames
+//! ([`backtrace`]) and unwinds to the entry point ([`unwind`]); the code
+//! registry ([`registry`]) turns the pcs into a trap kind, functions and an
+//! access size; the [`crate::Store`] adds the memory address. Host functions trap by returning `Err(Trap)`; the trap travels
 //! through the host adapter's `HostTrap` trap site and comes out unchanged.
 
+pub mod backtrace;
 pub mod registry;
 pub mod signals;
 pub mod unwind;
@@ -16,6 +17,7 @@ use std::fmt;
 
 use waot_abi::trap::{decode_trap_code, TrapKind};
 
+pub use backtrace::{Backtrace, Frame};
 pub use unwind::TrapRecord;
 
 /// Why a host function stopped execution.
@@ -66,8 +68,11 @@ pub struct Trap {
     pub kind: TrapKind,
     /// Function index (imports first) of the wasm function that trapped.
     pub func_index: Option<u32>,
-    /// Its name-section name.
+    /// Its name (the name section's, demangled by the compiler).
     pub func_name: Option<String>,
+    /// The wasm frames active at the trap, innermost first; empty when
+    /// unknown. Boxed: `Trap` travels in many `Result`s, keep it small.
+    pub backtrace: Box<Backtrace>,
     /// For out-of-bounds loads and stores: where.
     pub memory_access: Option<MemoryAccess>,
     /// For [`TrapKind::HostTrap`]: why.
@@ -81,6 +86,7 @@ impl Trap {
             kind,
             func_index: None,
             func_name: None,
+            backtrace: Box::default(),
             memory_access: None,
             host: None,
         }
@@ -107,14 +113,19 @@ impl Trap {
         }
     }
 
-    /// The indented detail lines of a report: the function, and for memory
-    /// accesses the address, access size and memory size.
+    /// The detail lines of a report, after its `error: wasm trap: ...`
+    /// line: for memory accesses the address, access size and memory size;
+    /// then the wasm backtrace (`wasm backtrace:` and one `  N: name (wasm
+    /// function I)` line per frame, innermost first), or, when no frames are
+    /// known, the function that trapped.
     pub fn details(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        match (&self.func_name, self.func_index) {
-            (Some(name), _) => lines.push(format!("  in function {name}")),
-            (None, Some(i)) => lines.push(format!("  in function func[{i}]")),
-            _ => {}
+        if self.backtrace.is_empty() {
+            match (&self.func_name, self.func_index) {
+                (Some(name), _) => lines.push(format!("  in function {name}")),
+                (None, Some(i)) => lines.push(format!("  in function func[{i}]")),
+                _ => {}
+            }
         }
         if let Some(m) = &self.memory_access {
             let what = match m.access_bytes {
@@ -133,6 +144,7 @@ impl Trap {
                 ));
             }
         }
+        lines.extend(self.backtrace.lines());
         lines
     }
 }
@@ -160,14 +172,23 @@ pub(crate) fn set_pending_host_trap(trap: Trap) {
     PENDING_HOST_TRAP.with(|p| *p.borrow_mut() = Some(trap));
 }
 
-/// Turns a trap record into a [`Trap`]. `find_memory` maps a fault address
-/// to `(wasm address, memory size)` when it is inside a linear memory.
+/// Turns a trap record into a [`Trap`] (with the backtrace the signal
+/// handler left, see [`unwind::take_backtrace`]; so call it right after the
+/// trapping call returned). `find_memory` maps a fault address to `(wasm
+/// address, memory size)` when it is inside a linear memory.
 pub(crate) fn trap_from_record(
     rec: TrapRecord,
     find_memory: impl Fn(usize) -> Option<(u64, u64)>,
 ) -> Trap {
     let pending = PENDING_HOST_TRAP.with(|p| p.borrow_mut().take());
     let info = registry::lookup(rec.pc).unwrap_or_default();
+    let backtrace = Backtrace::resolve(&unwind::take_backtrace(), |pc| {
+        let info = registry::lookup(pc)?;
+        Some(Frame {
+            func_index: info.func_index?,
+            func_name: info.func_name,
+        })
+    });
     let is_fault = rec.signo == libc::SIGSEGV || rec.signo == libc::SIGBUS;
     let (kind, access_bytes) = match info.trap_code.and_then(decode_trap_code) {
         Some(k) => k,
@@ -181,6 +202,9 @@ pub(crate) fn trap_from_record(
             if trap.func_index.is_none() && trap.kind == TrapKind::HostTrap {
                 trap.func_index = info.func_index;
                 trap.func_name = info.func_name;
+            }
+            if trap.backtrace.is_empty() {
+                trap.backtrace = Box::new(backtrace);
             }
             return trap;
         }
@@ -197,6 +221,7 @@ pub(crate) fn trap_from_record(
         kind,
         func_index: info.func_index,
         func_name: info.func_name,
+        backtrace: Box::new(backtrace),
         memory_access,
         host: None,
     }
@@ -232,6 +257,24 @@ mod tests {
         assert_eq!(
             t.details()[1],
             "  accessing 4 bytes at address 0x20000 (memory size 0x10000 bytes)"
+        );
+        t.backtrace.frames = vec![
+            Frame {
+                func_index: 3,
+                func_name: None,
+            },
+            Frame {
+                func_index: 1,
+                func_name: Some("main".into()),
+            },
+        ];
+        assert_eq!(
+            t.details()[1..],
+            [
+                "wasm backtrace:",
+                "  0: wasm function 3",
+                "  1: main (wasm function 1)",
+            ]
         );
         let e = Trap::host(HostReason::Exit(3));
         assert_eq!(e.exit_code(), Some(3));

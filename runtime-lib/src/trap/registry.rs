@@ -2,10 +2,11 @@
 //! which function they belong to, and which trap each trap site raises.
 //!
 //! Every [`crate::Module`] registers one [`CodeInfo`] while it lives. The
-//! signal handler only asks [`is_wasm_pc`]; it must not block, so it takes
-//! the read lock with `try_read` (retrying while a writer briefly holds it)
-//! and never allocates. The detailed [`lookup`] runs after unwinding, in
-//! ordinary code.
+//! signal handler only uses [`with_code`] (which pc is wasm code, and
+//! whether it is a defined function, for the backtrace walk); it must not
+//! block, so it takes the read lock with `try_read` (retrying while a writer
+//! briefly holds it) and never allocates. The detailed [`lookup`] runs after
+//! unwinding, in ordinary code.
 
 use std::sync::{Arc, RwLock};
 
@@ -76,11 +77,17 @@ impl CodeInfo {
         pc >= self.span.0 && pc < self.span.1
     }
 
+    /// The code index of the piece of code containing `pc`.
+    fn code_index(&self, pc: usize) -> Option<u32> {
+        let i = self.ranges.partition_point(|r| r.0 <= pc);
+        let &(_, end, code_index) = &self.ranges[i.checked_sub(1)?];
+        (pc < end).then_some(code_index)
+    }
+
     fn lookup(&self, pc: usize) -> PcInfo {
         let mut info = PcInfo::default();
-        let i = self.ranges.partition_point(|r| r.0 <= pc);
-        if let Some(&(_, end, code_index)) = i.checked_sub(1).map(|i| &self.ranges[i]) {
-            if pc < end && code_index < self.num_defined_funcs {
+        if let Some(code_index) = self.code_index(pc) {
+            if code_index < self.num_defined_funcs {
                 let f = self.num_imported_funcs + code_index;
                 info.func_index = Some(f);
                 info.func_name = self
@@ -119,12 +126,42 @@ fn find(reg: &[Arc<CodeInfo>], pc: usize) -> Option<&Arc<CodeInfo>> {
     reg[..i].iter().rev().take(4).find(|c| c.contains(pc))
 }
 
-/// Whether `pc` is in registered wasm code. Async-signal-safe: no
-/// allocation, no blocking (gives up after a bounded number of retries).
-pub fn is_wasm_pc(pc: usize) -> bool {
+/// What kind of code an address is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    /// Not registered wasm code (the runtime, the C program, libc, ...).
+    NotWasm,
+    /// A trampoline or host adapter the compiler generated.
+    Glue,
+    /// A defined wasm function.
+    Function,
+}
+
+/// All registered code, read-locked (see [`with_code`]).
+pub struct CodeView<'a>(&'a [Arc<CodeInfo>]);
+
+impl CodeView<'_> {
+    /// What `pc` is. Async-signal-safe.
+    pub fn kind(&self, pc: usize) -> CodeKind {
+        let Some(code) = find(self.0, pc) else {
+            return CodeKind::NotWasm;
+        };
+        match code.code_index(pc) {
+            Some(i) if i < code.num_defined_funcs => CodeKind::Function,
+            Some(_) => CodeKind::Glue,
+            // Padding between two pieces of code of one module.
+            None => CodeKind::NotWasm,
+        }
+    }
+}
+
+/// Runs `f` with the registry read-locked, or returns `None` when the lock
+/// could not be taken. Async-signal-safe: no allocation, no blocking (gives
+/// up after a bounded number of retries while a writer holds the lock).
+pub fn with_code<R>(f: impl FnOnce(CodeView<'_>) -> R) -> Option<R> {
     for attempt in 0..100_000u32 {
         if let Ok(reg) = REGISTRY.try_read() {
-            return find(&reg, pc).is_some();
+            return Some(f(CodeView(&reg)));
         }
         if attempt % 64 == 63 {
             // SAFETY: sched_yield is async-signal-safe and has no preconditions.
@@ -133,7 +170,13 @@ pub fn is_wasm_pc(pc: usize) -> bool {
             std::hint::spin_loop();
         }
     }
-    false
+    None
+}
+
+/// Whether `pc` is in registered wasm code. Async-signal-safe, as
+/// [`with_code`].
+pub fn is_wasm_pc(pc: usize) -> bool {
+    with_code(|code| code.kind(pc) != CodeKind::NotWasm).unwrap_or(false)
 }
 
 /// Function and trap-site information for `pc`, or `None` outside wasm code.
@@ -170,6 +213,13 @@ mod tests {
         assert!(is_wasm_pc(b));
         assert!(is_wasm_pc(b + 47));
         assert!(!is_wasm_pc(b + 48));
+        let kinds = with_code(|c| [c.kind(b), c.kind(b + 47), c.kind(b + 48)]);
+        // Both code units are defined functions (meta.funcs has 3 entries,
+        // no imports, so 3 defined: code indexes 0 and 1 are functions).
+        assert_eq!(
+            kinds,
+            Some([CodeKind::Function, CodeKind::Function, CodeKind::NotWasm])
+        );
         let at = lookup(b + 21).unwrap();
         assert_eq!(at.func_index, Some(1));
         assert_eq!(at.func_name.as_deref(), Some("second"));

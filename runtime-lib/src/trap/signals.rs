@@ -6,8 +6,9 @@
 //! handler). In the handler:
 //!
 //! - if this thread is running wasm (an entry's save area is active) and the
-//!   pc is in registered wasm code, record the signal, pc and fault address,
-//!   and rewrite the context to resume at `waot_rt_unwind(buf)`;
+//!   pc is in registered wasm code, record the signal, pc, fault address and
+//!   the wasm frames (see [`super::backtrace`]), and rewrite the context to
+//!   resume at `waot_rt_unwind(buf)`;
 //! - otherwise the fault is not ours: put the previous handler back and
 //!   return, so the faulting instruction runs again and the fault reaches
 //!   whoever handled it before (or kills the process, as it should).
@@ -16,7 +17,8 @@ use std::cell::{Cell, RefCell};
 use std::mem::MaybeUninit;
 use std::sync::{Once, OnceLock};
 
-use super::registry;
+use super::backtrace;
+use super::registry::{self, CodeKind};
 use super::unwind::{waot_rt_unwind, JmpBuf, TrapRecord, CALL_STATE, JMPBUF_SP};
 use crate::sys::{Mmap, Prot};
 
@@ -36,6 +38,9 @@ static INSTALL: Once = Once::new();
 /// stack (once per thread).
 pub fn init() {
     INSTALL.call_once(install_handlers);
+    // The handler may only read the cached bounds (computing them
+    // allocates); make sure they are known before wasm runs.
+    thread_stack_bounds();
     ALT_STACK.with(|a| {
         if a.borrow().is_none() {
             *a.borrow_mut() = Some(AltStack::install());
@@ -181,7 +186,18 @@ unsafe extern "C" fn handler(
     // SAFETY: the kernel passes a valid ucontext_t for SA_SIGINFO handlers.
     let uc = unsafe { &mut *context.cast::<libc::ucontext_t>() };
     let pc = context_pc(uc);
-    if !buf.is_null() && registry::is_wasm_pc(pc) {
+    let walked = if buf.is_null() {
+        None
+    } else {
+        let (fp, sp) = context_fp_sp(uc);
+        // Only the cached bounds: computing them is not async-signal-safe.
+        let stack = STACK_BOUNDS.with(|b| b.get());
+        registry::with_code(|code| {
+            (code.kind(pc) != CodeKind::NotWasm).then(|| backtrace::walk(&code, pc, fp, sp, stack))
+        })
+        .flatten()
+    };
+    if let Some(backtrace) = walked {
         // SAFETY: `info` is valid for SA_SIGINFO handlers.
         let fault_addr = unsafe { (*info).si_addr() } as usize;
         CALL_STATE.with(|s| {
@@ -189,7 +205,8 @@ unsafe extern "C" fn handler(
                 signo,
                 pc,
                 fault_addr,
-            })
+            });
+            s.backtrace.set(backtrace);
         });
         // SAFETY: `buf` is the save area of the active entry on this thread.
         let sp = unsafe { (*buf).0[JMPBUF_SP] } as usize;
@@ -210,6 +227,16 @@ fn context_pc(uc: &libc::ucontext_t) -> usize {
     uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize
 }
 
+/// The frame pointer (rbp) and stack pointer of the interrupted context.
+#[cfg(target_arch = "x86_64")]
+fn context_fp_sp(uc: &libc::ucontext_t) -> (usize, usize) {
+    let g = &uc.uc_mcontext.gregs;
+    (
+        g[libc::REG_RBP as usize] as usize,
+        g[libc::REG_RSP as usize] as usize,
+    )
+}
+
 #[cfg(target_arch = "x86_64")]
 fn redirect(uc: &mut libc::ucontext_t, pc: usize, buf: *mut JmpBuf, sp: usize) {
     let g = &mut uc.uc_mcontext.gregs;
@@ -222,6 +249,12 @@ fn redirect(uc: &mut libc::ucontext_t, pc: usize, buf: *mut JmpBuf, sp: usize) {
 #[cfg(target_arch = "aarch64")]
 fn context_pc(uc: &libc::ucontext_t) -> usize {
     uc.uc_mcontext.pc as usize
+}
+
+/// The frame pointer (x29) and stack pointer of the interrupted context.
+#[cfg(target_arch = "aarch64")]
+fn context_fp_sp(uc: &libc::ucontext_t) -> (usize, usize) {
+    (uc.uc_mcontext.regs[29] as usize, uc.uc_mcontext.sp as usize)
 }
 
 #[cfg(target_arch = "aarch64")]

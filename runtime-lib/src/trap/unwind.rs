@@ -17,6 +17,8 @@ use std::cell::Cell;
 
 use waot_abi::vmctx::ValRaw;
 
+use super::backtrace::RawBacktrace;
+
 /// Register save area of one host-to-wasm entry.
 #[repr(C, align(16))]
 #[derive(Debug, Default)]
@@ -155,6 +157,15 @@ pub struct TrapRecord {
     pub fault_addr: usize,
 }
 
+impl TrapRecord {
+    /// No trap.
+    pub const EMPTY: TrapRecord = TrapRecord {
+        signo: 0,
+        pc: 0,
+        fault_addr: 0,
+    };
+}
+
 /// Per-thread state the signal handler reads. Const-initialized and without
 /// a destructor, so touching it from a signal handler never allocates.
 pub struct CallState {
@@ -162,6 +173,10 @@ pub struct CallState {
     pub buf: Cell<*mut JmpBuf>,
     /// The last trap seen on this thread.
     pub record: Cell<TrapRecord>,
+    /// Its wasm frames, walked by the signal handler before unwinding. Kept
+    /// apart from the (small) record, which travels in `Result`s; taken by
+    /// [`take_backtrace`].
+    pub backtrace: Cell<RawBacktrace>,
 }
 
 thread_local! {
@@ -169,9 +184,17 @@ thread_local! {
     pub static CALL_STATE: CallState = const {
         CallState {
             buf: Cell::new(std::ptr::null_mut()),
-            record: Cell::new(TrapRecord { signo: 0, pc: 0, fault_addr: 0 }),
+            record: Cell::new(TrapRecord::EMPTY),
+            backtrace: Cell::new(RawBacktrace::EMPTY),
         }
     };
+}
+
+/// The wasm frames of the last trap on this thread (then forgotten). Call
+/// it right after [`call_catching`] returned that trap, before this thread
+/// runs wasm again.
+pub fn take_backtrace() -> RawBacktrace {
+    CALL_STATE.with(|s| s.backtrace.replace(RawBacktrace::EMPTY))
 }
 
 /// Calls `trampoline(native_fn, callee_vmctx, caller_vmctx, values)` and

@@ -8,7 +8,7 @@ use super::errno::check;
 use super::fd::fdflags;
 use super::fd_table::{filetype, fstat, rights, DirEntry, Entry};
 use super::filestat::SYMLINK_FOLLOW;
-use super::path::{openat, readlink, resolve};
+use super::path::{openat, readlink, resolve, resolve_parent};
 use super::{with_memory, Args, Errno, GuestMemory, WasiCtx};
 use crate::{HostContext, Trap};
 
@@ -192,8 +192,13 @@ pub(crate) fn path_open(
             (false, true) => libc::O_WRONLY,
             _ => libc::O_RDONLY,
         };
-        if r.trailing_slash {
-            flags |= libc::O_DIRECTORY;
+        // A trailing `/` needs a directory; a missing one cannot be
+        // created by `O_CREAT` (Linux: `EISDIR`).
+        match r.check_slash() {
+            Err(Errno::Noent) if oflags & O_CREAT != 0 => return Err(Errno::Isdir),
+            Err(e) => return Err(e),
+            Ok(()) if r.trailing_slash && oflags & O_CREAT == 0 => flags |= libc::O_DIRECTORY,
+            Ok(()) => {}
         }
         for (wasi, host) in [
             (O_CREAT, libc::O_CREAT),
@@ -226,15 +231,15 @@ pub(crate) fn path_open(
     r
 }
 
-/// Runs `f(dir host fd, resolved)` for the path at args `(p, p + 1)`
-/// relative to guest fd `fd` (which needs `right`).
+/// Runs `f(resolved)` for the path at args `(p, p + 1)` relative to guest
+/// fd `fd` (which needs `right`), for calls on the last component itself
+/// (never followed; see [`resolve_parent`]).
 fn at_path(
     w: &mut WasiCtx,
     ctx: &mut HostContext,
     fd: u32,
     right: u64,
     p: (u32, u32),
-    follow: bool,
     f: impl FnOnce(&super::path::Resolved) -> Result<(), Errno>,
 ) -> Result<Errno, Trap> {
     let dir = match w.fds.host(fd, right) {
@@ -243,7 +248,7 @@ fn at_path(
     };
     with_memory(ctx, |mem| {
         let path = path_arg(mem, p.0, p.1)?;
-        let r = resolve(dir, &path, follow)?;
+        let r = resolve_parent(dir, &path)?;
         f(&r)
     })
 }
@@ -254,18 +259,11 @@ pub(crate) fn path_create_directory(
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
     let p = (a.u32(1), a.u32(2));
-    at_path(
-        w,
-        ctx,
-        a.u32(0),
-        rights::PATH_CREATE_DIRECTORY,
-        p,
-        false,
-        |r| {
-            // SAFETY: `name` is a C string.
-            check(unsafe { libc::mkdirat(r.dir(), r.name.as_ptr(), 0o777) }).map(drop)
-        },
-    )
+    at_path(w, ctx, a.u32(0), rights::PATH_CREATE_DIRECTORY, p, |r| {
+        let name = r.parent_name()?;
+        // SAFETY: `name` is a C string.
+        check(unsafe { libc::mkdirat(r.dir(), name.as_ptr(), 0o777) }).map(drop)
+    })
 }
 
 pub(crate) fn path_remove_directory(
@@ -274,18 +272,11 @@ pub(crate) fn path_remove_directory(
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
     let p = (a.u32(1), a.u32(2));
-    at_path(
-        w,
-        ctx,
-        a.u32(0),
-        rights::PATH_REMOVE_DIRECTORY,
-        p,
-        false,
-        |r| {
-            // SAFETY: `name` is a C string.
-            check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), libc::AT_REMOVEDIR) }).map(drop)
-        },
-    )
+    at_path(w, ctx, a.u32(0), rights::PATH_REMOVE_DIRECTORY, p, |r| {
+        let name = r.parent_name()?;
+        // SAFETY: `name` is a C string.
+        check(unsafe { libc::unlinkat(r.dir(), name.as_ptr(), libc::AT_REMOVEDIR) }).map(drop)
+    })
 }
 
 pub(crate) fn path_unlink_file(
@@ -294,12 +285,10 @@ pub(crate) fn path_unlink_file(
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
     let p = (a.u32(1), a.u32(2));
-    at_path(w, ctx, a.u32(0), rights::PATH_UNLINK_FILE, p, false, |r| {
-        if r.trailing_slash {
-            return Err(Errno::Notdir);
-        }
+    at_path(w, ctx, a.u32(0), rights::PATH_UNLINK_FILE, p, |r| {
+        let name = r.parent_name()?;
         // SAFETY: `name` is a C string.
-        check(unsafe { libc::unlinkat(r.dir(), r.name.as_ptr(), 0) }).map(drop)
+        check(unsafe { libc::unlinkat(r.dir(), name.as_ptr(), 0) }).map(drop)
     })
 }
 
@@ -318,6 +307,7 @@ pub(crate) fn path_readlink(
         mem.slice_mut(used, 4)?;
         mem.slice_mut(buf, buf_len)?;
         let r = resolve(dir, &path, false)?;
+        r.check_slash()?;
         let target = readlink(r.dir(), &r.name)?;
         let n = target.len().min(buf_len as usize);
         mem.write_bytes(buf, &target[..n])?;
@@ -325,12 +315,14 @@ pub(crate) fn path_readlink(
     })
 }
 
-/// Resolves two paths (each relative to its own fd) and runs `f`.
+/// Resolves two paths (each relative to its own fd) and runs `f`. The
+/// second is always a new name ([`resolve_parent`]); the first too when
+/// `follow1` is `None`, else it is resolved with that follow flag.
 #[allow(clippy::too_many_arguments)]
 fn two_paths(
     w: &mut WasiCtx,
     ctx: &mut HostContext,
-    (fd1, right1, p1, follow1): (u32, u64, (u32, u32), bool),
+    (fd1, right1, p1, follow1): (u32, u64, (u32, u32), Option<bool>),
     (fd2, right2, p2): (u32, u64, (u32, u32)),
     f: impl FnOnce(&super::path::Resolved, &super::path::Resolved) -> Result<(), Errno>,
 ) -> Result<Errno, Trap> {
@@ -341,8 +333,11 @@ fn two_paths(
     with_memory(ctx, |mem| {
         let path1 = path_arg(mem, p1.0, p1.1)?;
         let path2 = path_arg(mem, p2.0, p2.1)?;
-        let r1 = resolve(d1, &path1, follow1)?;
-        let r2 = resolve(d2, &path2, false)?;
+        let r1 = match follow1 {
+            Some(follow) => resolve(d1, &path1, follow)?,
+            None => resolve_parent(d1, &path1)?,
+        };
+        let r2 = resolve_parent(d2, &path2)?;
         f(&r1, &r2)
     })
 }
@@ -359,13 +354,13 @@ pub(crate) fn path_rename(
             a.u32(0),
             rights::PATH_RENAME_SOURCE,
             (a.u32(1), a.u32(2)),
-            false,
+            None,
         ),
         (a.u32(3), rights::PATH_RENAME_TARGET, (a.u32(4), a.u32(5))),
         |r1, r2| {
+            let (n1, n2) = (r1.parent_name()?, r2.parent_name()?);
             // SAFETY: names are C strings.
-            check(unsafe { libc::renameat(r1.dir(), r1.name.as_ptr(), r2.dir(), r2.name.as_ptr()) })
-                .map(drop)
+            check(unsafe { libc::renameat(r1.dir(), n1.as_ptr(), r2.dir(), n2.as_ptr()) }).map(drop)
         },
     )
 }
@@ -383,15 +378,17 @@ pub(crate) fn path_link(
             a.u32(0),
             rights::PATH_LINK_SOURCE,
             (a.u32(2), a.u32(3)),
-            follow,
+            Some(follow),
         ),
         (a.u32(4), rights::PATH_LINK_TARGET, (a.u32(5), a.u32(6))),
         |r1, r2| {
+            // A source with a trailing `/` is followed (as by Linux) and
+            // must be a directory, which cannot be linked (`EPERM` below).
+            r1.check_slash()?;
+            let n2 = r2.parent_name()?;
             // SAFETY: names are C strings.
-            check(unsafe {
-                libc::linkat(r1.dir(), r1.name.as_ptr(), r2.dir(), r2.name.as_ptr(), 0)
-            })
-            .map(drop)
+            check(unsafe { libc::linkat(r1.dir(), r1.name.as_ptr(), r2.dir(), n2.as_ptr(), 0) })
+                .map(drop)
         },
     )
 }
@@ -411,13 +408,14 @@ pub(crate) fn path_symlink(
         // The link may only be made inside the sandbox; its content is not
         // resolved now, and an absolute target (which no resolution here
         // would ever follow, but the host might) is refused.
-        let r = resolve(dir, &path, false)?;
+        let r = resolve_parent(dir, &path)?;
         if target.first() == Some(&b'/') {
             return Err(Errno::Perm);
         }
         let target = std::ffi::CString::new(target).map_err(|_| Errno::Ilseq)?;
+        let name = r.parent_name()?;
         // SAFETY: both are C strings.
-        check(unsafe { libc::symlinkat(target.as_ptr(), r.dir(), r.name.as_ptr()) }).map(drop)
+        check(unsafe { libc::symlinkat(target.as_ptr(), r.dir(), name.as_ptr()) }).map(drop)
     })
 }
 

@@ -211,11 +211,15 @@ impl Entry {
             filetype::REGULAR_FILE => rights::FILE,
             _ => rights::FILE & !(rights::FD_SEEK | rights::FD_TELL),
         };
-        base &= !(if fd == 0 {
-            rights::FD_WRITE
-        } else {
-            rights::FD_READ
-        });
+        // stdin reads and stdout/stderr write, except a socket, which is
+        // one bidirectional connection (inetd passes it as all three).
+        if !matches!(ft, filetype::SOCKET_STREAM | filetype::SOCKET_DGRAM) {
+            base &= !(if fd == 0 {
+                rights::FD_WRITE
+            } else {
+                rights::FD_READ
+            });
+        }
         Entry {
             host: Host::Stdio(fd),
             filetype: ft,

@@ -136,14 +136,12 @@ pub(crate) fn path_filestat_get(
         let path = mem.read_bytes(a.u32(2), a.u32(3))?;
         mem.slice_mut(a.u32(4), 64)?;
         let r = resolve(dir, &path, follow)?;
+        r.check_slash()?;
         // SAFETY: an all-zero `stat` is valid; `st` is valid for writes.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         check(unsafe {
             libc::fstatat(r.dir(), r.name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW)
         })?;
-        if r.trailing_slash && st.st_mode & libc::S_IFMT != libc::S_IFDIR {
-            return Err(Errno::Notdir);
-        }
         write_stat(mem, a.u32(4), &st, None)
     })
 }
@@ -162,6 +160,7 @@ pub(crate) fn path_filestat_set_times(
         let path = mem.read_bytes(a.u32(2), a.u32(3))?;
         let ts = times(a.u64(4), a.u64(5), a.u32(6))?;
         let r = resolve(dir, &path, follow)?;
+        r.check_slash()?;
         // SAFETY: `ts` holds two timespecs; `name` is a C string.
         check(unsafe {
             libc::utimensat(

@@ -5,7 +5,12 @@
 //! - `WAOT_DIR=HOST[::GUEST];HOST[::GUEST]...` more preopens (after the
 //!   baked ones; `;`-separated, empty items ignored; GUEST defaults to HOST);
 //! - `WAOT_ENV=K=V;K=V...` more environment entries (`;`-separated);
-//! - `WAOT_INHERIT_ENV=1` pass the host environment (minus these three).
+//! - `WAOT_INHERIT_ENV=1` pass the host environment (minus these four);
+//! - `WAOT_TCPLISTEN=ADDR;ADDR...` TCP sockets bound to each `HOST:PORT`
+//!   and listening (like wasmtime's `--tcplisten`), for `sock_accept`:
+//!   fds after the preopens and the baked `--tcplisten` sockets. Sockets
+//!   come after the directories because wasi-libc looks for preopens from
+//!   fd 3 up and stops at the first fd that is not one.
 //!
 //! Order: inherited environment, then baked `--env`, then `WAOT_ENV`; a
 //! later entry replaces an earlier one with the same key. Default (nothing
@@ -18,7 +23,7 @@ use std::fmt;
 
 use waot_abi::launch::LaunchConfig;
 
-use super::fd_table::FdTable;
+use super::fd_table::{filetype, rights, Entry, FdTable};
 use super::path::openat;
 use super::WasiCtx;
 
@@ -28,6 +33,8 @@ pub const RUNTIME_DIR_VAR: &str = "WAOT_DIR";
 pub const RUNTIME_ENV_VAR: &str = "WAOT_ENV";
 /// Run-time "inherit the host environment" switch (`1`).
 pub const RUNTIME_INHERIT_ENV_VAR: &str = "WAOT_INHERIT_ENV";
+/// Run-time listening TCP sockets (`HOST:PORT;...`).
+pub const RUNTIME_TCPLISTEN_VAR: &str = "WAOT_TCPLISTEN";
 
 /// Why the program cannot start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +55,19 @@ pub(crate) fn preopen(w: &mut WasiCtx, host: &[u8], guest: &[u8]) -> Result<u32,
     w.fds
         .preopen(fd, guest.to_vec())
         .map_err(|e| LaunchError(format!("cannot preopen `{shown}`: {e:?}")))
+}
+
+/// Binds a TCP socket to `addr` (`HOST:PORT`), listens, and adds it as the
+/// next fd; returns the fd.
+pub(crate) fn tcp_listen(w: &mut WasiCtx, addr: &[u8]) -> Result<u32, LaunchError> {
+    let shown = String::from_utf8_lossy(addr).into_owned();
+    let bad = |e: &dyn fmt::Display| LaunchError(format!("cannot listen on `{shown}`: {e}"));
+    let text = std::str::from_utf8(addr).map_err(|e| bad(&e))?;
+    let listener = std::net::TcpListener::bind(text).map_err(|e| bad(&e))?;
+    let fd = std::os::fd::OwnedFd::from(listener);
+    w.fds
+        .insert(Entry::owned(fd, filetype::SOCKET_STREAM, rights::SOCKET, 0))
+        .map_err(|e| bad(&format!("{e:?}")))
 }
 
 fn split_dir(item: &[u8]) -> (&[u8], &[u8]) {
@@ -81,7 +101,12 @@ pub fn context(
         env: Vec::new(),
         fds: FdTable::with_stdio(),
     };
-    let control = [RUNTIME_DIR_VAR, RUNTIME_ENV_VAR, RUNTIME_INHERIT_ENV_VAR];
+    let control = [
+        RUNTIME_DIR_VAR,
+        RUNTIME_ENV_VAR,
+        RUNTIME_INHERIT_ENV_VAR,
+        RUNTIME_TCPLISTEN_VAR,
+    ];
     if cfg.inherit_env || var(RUNTIME_INHERIT_ENV_VAR) == Some(b"1") {
         for e in host_env {
             let key = e.split(|&b| b == b'=').next().unwrap_or(e);
@@ -119,6 +144,14 @@ pub fn context(
             preopen(&mut w, host, guest)?;
         }
     }
+    for addr in &cfg.tcplisten {
+        tcp_listen(&mut w, addr)?;
+    }
+    if let Some(list) = var(RUNTIME_TCPLISTEN_VAR) {
+        for addr in list.split(|&b| b == b';').filter(|e| !e.is_empty()) {
+            tcp_listen(&mut w, addr)?;
+        }
+    }
     Ok(w)
 }
 
@@ -141,6 +174,7 @@ mod tests {
             dirs: vec![(b("/"), b("/"))],
             env: vec![b("A=1"), b("C=")],
             inherit_env: false,
+            tcplisten: vec![],
         };
         let w = context(vec![b("p"), b("--dir")], &cfg, &host).unwrap();
         assert_eq!(w.args, [b("p"), b("--dir")]);
@@ -164,5 +198,26 @@ mod tests {
         assert!(context(vec![], &LaunchConfig::default(), &bad).is_err());
         let bad = [b("WAOT_ENV=novalue")];
         assert!(context(vec![], &LaunchConfig::default(), &bad).is_err());
+        let bad = [b("WAOT_TCPLISTEN=no-port")];
+        assert!(context(vec![], &LaunchConfig::default(), &bad).is_err());
+
+        // Listening sockets come after the preopens.
+        let env = [b("WAOT_DIR=/"), b("WAOT_TCPLISTEN=127.0.0.1:0;;[::1]:0")];
+        let w = match context(vec![], &LaunchConfig::default(), &env) {
+            Ok(w) => w,
+            // A host without IPv6 loopback.
+            Err(e) if e.0.contains("[::1]") => {
+                let env = [b("WAOT_DIR=/"), b("WAOT_TCPLISTEN=127.0.0.1:0;127.0.0.1:0")];
+                context(vec![], &LaunchConfig::default(), &env).unwrap()
+            }
+            Err(e) => panic!("{e}"),
+        };
+        assert!(w.fds.entry(3).unwrap().preopen.is_some());
+        for fd in [4, 5] {
+            let e = w.fds.entry(fd).unwrap();
+            assert_eq!(e.filetype, filetype::SOCKET_STREAM);
+            assert_ne!(e.rights_base & rights::SOCK_ACCEPT, 0);
+        }
+        assert!(w.fds.entry(6).is_err());
     }
 }

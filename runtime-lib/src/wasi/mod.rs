@@ -15,7 +15,7 @@
 //! | `sock.rs` | `sock_*` on inherited sockets |
 //! | `fd_table.rs` | guest fds, rights |
 //! | `path.rs` | sandboxed path resolution (no escape from a preopen) |
-//! | `launch.rs` | preopens and environment from the build and `WAOT_*` |
+//! | `launch.rs` | preopens, environment and listening sockets from the build and `WAOT_*` |
 //!
 //! Every function reads and writes guest memory through [`GuestMemory`],
 //! which bounds-checks each access against the caller's memory 0 and turns a
@@ -47,7 +47,7 @@ pub use errno::Errno;
 pub use fd_table::FdTable;
 pub use launch::{
     context as launch_context, LaunchError, RUNTIME_DIR_VAR, RUNTIME_ENV_VAR,
-    RUNTIME_INHERIT_ENV_VAR,
+    RUNTIME_INHERIT_ENV_VAR, RUNTIME_TCPLISTEN_VAR,
 };
 
 /// The import module name of WASI preview1.

@@ -37,6 +37,8 @@ pub(crate) struct Resolved {
     pub name: CString,
     /// The guest path ended with `/` (must be a directory).
     pub trailing_slash: bool,
+    /// The guest path's last component was `.` (see [`resolve_parent`]).
+    dot: bool,
 }
 
 impl Resolved {
@@ -44,6 +46,67 @@ impl Resolved {
     pub fn dir(&self) -> RawFd {
         self.stack.last().map_or(self.base, AsRawFd::as_raw_fd)
     }
+
+    /// The name with the guest's trailing `/` put back, for calls that
+    /// never follow their last component (`mkdirat`, `unlinkat`,
+    /// `renameat`, `symlinkat`): the kernel then applies Linux's own
+    /// trailing-slash rules (`ENOTDIR` for a file or symlink, `ENOENT` for
+    /// a new non-directory, ...) without following anything.
+    pub fn parent_name(&self) -> Result<CString, Errno> {
+        let suffix: &[u8] = match (self.dot, self.trailing_slash) {
+            (true, _) => b"/.",
+            (false, true) => b"/",
+            (false, false) => return Ok(self.name.clone()),
+        };
+        cstring(&[self.name.as_bytes(), suffix].concat())
+    }
+
+    /// For calls that follow the last component (a trailing `/` made
+    /// [`resolve`] follow it, so `name` is no symlink): `Notdir` unless the
+    /// object is a directory, `Noent` if it does not exist. Checked here
+    /// instead of passing `name/` to the kernel, which would follow a
+    /// symlink swapped in meanwhile.
+    pub fn check_slash(&self) -> Result<(), Errno> {
+        if !self.trailing_slash {
+            return Ok(());
+        }
+        // SAFETY: an all-zero `stat` is valid; `name` is a C string.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        check(unsafe {
+            libc::fstatat(
+                self.dir(),
+                self.name.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            )
+        })?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFDIR {
+            return Err(Errno::Notdir);
+        }
+        Ok(())
+    }
+}
+
+/// [`resolve`] for calls that act on the last component itself, never
+/// following it even with a trailing `/` (which [`Resolved::parent_name`]
+/// gives back to the kernel). A last component `.` (`d/.`), which
+/// [`resolve`] drops, names the directory itself: that is resolved
+/// (following a symlink, as Linux does for a non-final component) and
+/// `parent_name` is `d/.`, which every such call refuses (`EINVAL`,
+/// `EEXIST`, `EISDIR`, `EBUSY`, or `ENOTDIR` when `d` is a file) instead of
+/// acting on `d`.
+pub(crate) fn resolve_parent(base: RawFd, path: &[u8]) -> Result<Resolved, Errno> {
+    let trimmed = path.len() - path.iter().rev().take_while(|&&b| b == b'/').count();
+    if trimmed == 0 {
+        return resolve(base, path, false);
+    }
+    let slash = trimmed < path.len();
+    let path = &path[..trimmed];
+    let dot = path == b"." || path.ends_with(b"/.");
+    let mut r = resolve(base, path, dot)?;
+    r.trailing_slash = slash;
+    r.dot = dot;
+    Ok(r)
 }
 
 /// `readlinkat(dir, name)`: the target, or the error.
@@ -103,6 +166,7 @@ pub(crate) fn resolve(base: RawFd, path: &[u8], follow: bool) -> Result<Resolved
             stack,
             name: cstring(name)?,
             trailing_slash,
+            dot: false,
         })
     };
     loop {
@@ -220,6 +284,19 @@ mod tests {
         assert_eq!(name_of(resolve(b, b"nope/x", false)), Err(Errno::Noent));
         assert_eq!(name_of(resolve(b, b"", false)), Err(Errno::Noent));
         assert_eq!(name_of(resolve(b, b"a\0b", false)), Err(Errno::Ilseq));
+        // Calls on the name itself: the slash and a last `.` go back to
+        // the kernel; a final symlink is not followed unless before `.`.
+        let parent = |p: &[u8]| {
+            let r = resolve_parent(b, p).unwrap();
+            r.parent_name().unwrap().into_string().unwrap()
+        };
+        assert_eq!(parent(b"sub//"), "sub/");
+        assert_eq!(parent(b"sub/d/"), "d/");
+        assert_eq!(parent(b"sub/d/."), "deeper/.");
+        assert_eq!(parent(b"sub/./"), "sub/.");
+        assert_eq!(parent(b"./"), "./.");
+        assert_eq!(parent(b"in.txt"), "in.txt");
+        assert_eq!(resolve_parent(b, b"up/").unwrap().name.to_str(), Ok("up"));
         let r = resolve(b, b"sub/deeper/x", false).unwrap();
         assert_ne!(r.dir(), b);
         assert_eq!(std::fs::read_to_string(t.join("outside.txt")).unwrap(), "x");

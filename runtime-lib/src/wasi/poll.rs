@@ -1,6 +1,16 @@
-//! `poll_oneoff`: clock subscriptions (relative and absolute, realtime and
-//! monotonic) and fd readiness through the host's `ppoll`. Regular files
-//! and directories are always ready.
+//! `poll_oneoff`: clock subscriptions (relative and absolute, on all four
+//! clocks) and fd readiness through the host's `ppoll`. Regular files and
+//! directories are always ready.
+//!
+//! A CPU-time clock (`process_cputime_id`, `thread_cputime_id`) fires when
+//! that clock reaches the deadline, as a POSIX CPU-time timer does. CPU time
+//! cannot advance faster than wall time on the one guest thread, so the
+//! wait is done in wall-time slices of the CPU time still missing, checking
+//! the clock after each: a program that only waits uses (almost) no CPU, so
+//! such a subscription then fires only when its deadline has already been
+//! reached (e.g. relative 0, or an absolute time in the past), and an fd or
+//! another clock usually fires first. If other host threads burn CPU, the
+//! process clock can fire up to one slice late, never early.
 
 use super::clock::{clock_id, now};
 use super::fd_table::{filetype, rights};
@@ -67,8 +77,9 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
     )?;
     mem.slice_mut(nevents, 4)?;
     let mut ready: Vec<Event> = Vec::new();
-    // (userdata, deadline on CLOCK_MONOTONIC in ns)
-    let mut clocks: Vec<(u64, u64)> = Vec::new();
+    // (userdata, host clock, deadline on that clock in ns); realtime
+    // deadlines are converted to CLOCK_MONOTONIC.
+    let mut clocks: Vec<(u64, libc::clockid_t, u64)> = Vec::new();
     let mut pollfds: Vec<libc::pollfd> = Vec::new();
     let mut pollsubs: Vec<(u64, u8)> = Vec::new();
     let mono = now(libc::CLOCK_MONOTONIC).unwrap_or(0);
@@ -81,21 +92,24 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
                 let id = mem.read_u32(s + 16)?;
                 let timeout = mem.read_u64(s + 24)?;
                 let flags = mem.read_u16(s + 40)?;
-                let deadline = match clock_id(id) {
-                    Some(libc::CLOCK_MONOTONIC) if flags & ABSTIME != 0 => timeout,
-                    Some(libc::CLOCK_REALTIME) if flags & ABSTIME != 0 => {
-                        let real = now(libc::CLOCK_REALTIME).unwrap_or(0);
-                        mono.saturating_add(timeout.saturating_sub(real))
-                    }
-                    Some(libc::CLOCK_MONOTONIC | libc::CLOCK_REALTIME) => {
-                        mono.saturating_add(timeout)
-                    }
-                    _ => {
-                        ready.push(event(userdata, EVENTTYPE_CLOCK, Errno::Inval));
-                        continue;
-                    }
+                let Some(host) = clock_id(id) else {
+                    ready.push(event(userdata, EVENTTYPE_CLOCK, Errno::Inval));
+                    continue;
                 };
-                clocks.push((userdata, deadline));
+                let abs = flags & ABSTIME != 0;
+                let (clock, deadline) = match host {
+                    libc::CLOCK_REALTIME if abs => {
+                        let real = now(libc::CLOCK_REALTIME).unwrap_or(0);
+                        (
+                            libc::CLOCK_MONOTONIC,
+                            mono.saturating_add(timeout.saturating_sub(real)),
+                        )
+                    }
+                    libc::CLOCK_REALTIME => (libc::CLOCK_MONOTONIC, mono.saturating_add(timeout)),
+                    _ if abs => (host, timeout),
+                    _ => (host, now(host)?.saturating_add(timeout)),
+                };
+                clocks.push((userdata, clock, deadline));
             }
             EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => {
                 let fd = mem.read_u32(s + 16)?;
@@ -129,13 +143,19 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
             _ => return Err(Errno::Inval),
         }
     }
+    // Wall time to wait for the first clock (for a CPU clock, the CPU
+    // time still missing: see the module docs).
+    let remaining = |clocks: &[(u64, libc::clockid_t, u64)]| {
+        clocks
+            .iter()
+            .map(|&(_, clock, deadline)| deadline.saturating_sub(now(clock).unwrap_or(u64::MAX)))
+            .min()
+    };
     loop {
-        let t = now(libc::CLOCK_MONOTONIC).unwrap_or(0);
-        let first = clocks.iter().map(|c| c.1).min();
         let timeout = if !ready.is_empty() {
             Some(0)
         } else {
-            first.map(|d| d.saturating_sub(t))
+            remaining(&clocks)
         };
         if !pollfds.is_empty() || timeout.is_some_and(|t| t > 0) {
             let ts = timeout.map(|ns| libc::timespec {
@@ -181,9 +201,8 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
             }
             ready.push(ev);
         }
-        let t = now(libc::CLOCK_MONOTONIC).unwrap_or(0);
-        for &(userdata, deadline) in &clocks {
-            if deadline <= t {
+        for &(userdata, clock, deadline) in &clocks {
+            if deadline <= now(clock).unwrap_or(u64::MAX) {
                 ready.push(event(userdata, EVENTTYPE_CLOCK, Errno::Success));
             }
         }

@@ -1,9 +1,10 @@
 //! `sock_*` on sockets the program inherited (stdio fds that are sockets,
-//! e.g. under inetd or systemd socket activation) and on the connections
-//! `sock_accept` returns. Any other fd is `Notsock` (the host's answer);
-//! preview1 has no way to create sockets.
+//! e.g. under inetd or systemd socket activation; listening sockets granted
+//! with `--tcplisten`/`WAOT_TCPLISTEN`, see `launch.rs`) and on the
+//! connections `sock_accept` returns. Any other open fd is `Notsock`, as
+//! the host says for a non-socket; preview1 has no way to create sockets.
 
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use super::errno::{check, retry};
 use super::fd::host_iovecs;
@@ -19,6 +20,17 @@ const RECV_DATA_TRUNCATED: u16 = 1;
 /// `fdflags::nonblock`
 const NONBLOCK: u32 = 4;
 
+/// The host fd of socket `fd` if it has `needed` rights: `Badf` when not
+/// open, `Notsock` when not a socket (checked before rights, so a
+/// write-only stdout is `Notsock` for `sock_recv` too, like `recv(2)`).
+fn socket(w: &WasiCtx, fd: u32, needed: u64) -> Result<RawFd, Errno> {
+    let e = w.fds.entry(fd)?;
+    if !matches!(e.filetype, filetype::SOCKET_STREAM | filetype::SOCKET_DGRAM) {
+        return Err(Errno::Notsock);
+    }
+    w.fds.host(fd, needed)
+}
+
 pub(crate) fn sock_accept(
     w: &mut WasiCtx,
     ctx: &mut HostContext,
@@ -28,7 +40,7 @@ pub(crate) fn sock_accept(
     if flags & !NONBLOCK != 0 {
         return Ok(Errno::Inval);
     }
-    let fd = match w.fds.host(a.u32(0), rights::SOCK_ACCEPT) {
+    let fd = match socket(w, a.u32(0), rights::SOCK_ACCEPT) {
         Ok(fd) => fd,
         Err(e) => return Ok(e),
     };
@@ -64,7 +76,7 @@ pub(crate) fn sock_recv(
     if riflags & !(RECV_PEEK | RECV_WAITALL) != 0 {
         return Ok(Errno::Inval);
     }
-    let fd = match w.fds.host(a.u32(0), rights::FD_READ) {
+    let fd = match socket(w, a.u32(0), rights::FD_READ) {
         Ok(fd) => fd,
         Err(e) => return Ok(e),
     };
@@ -105,7 +117,7 @@ pub(crate) fn sock_send(
     if a.u32(3) != 0 {
         return Ok(Errno::Inval);
     }
-    let fd = match w.fds.host(a.u32(0), rights::FD_WRITE) {
+    let fd = match socket(w, a.u32(0), rights::FD_WRITE) {
         Ok(fd) => fd,
         Err(e) => return Ok(e),
     };
@@ -134,8 +146,7 @@ pub(crate) fn sock_shutdown(
         _ => return Ok(Errno::Inval),
     };
     errno_of(
-        w.fds
-            .host(a.u32(0), rights::SOCK_SHUTDOWN)
+        socket(w, a.u32(0), rights::SOCK_SHUTDOWN)
             // SAFETY: plain syscall.
             .and_then(|fd| check(unsafe { libc::shutdown(fd, how) }).map(drop)),
     )

@@ -194,3 +194,121 @@ fn stdout_is_regular_file() -> bool {
     // SAFETY: initialized by the successful fstat above.
     ok && unsafe { st.assume_init() }.st_mode & libc::S_IFMT == libc::S_IFREG
 }
+
+/// `sock_*` errnos and flags on a datagram socketpair and a regular file.
+#[test]
+fn sockets() {
+    use super::fd_table::{filetype, rights, Entry};
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixDatagram;
+
+    let (_store, vmctx) = caller();
+    let i = Val::I32;
+    let mut w = WasiCtx::default();
+    let (a, b) = UnixDatagram::pair().unwrap();
+    let sock = |fd: UnixDatagram, r| Entry::owned(OwnedFd::from(fd), filetype::SOCKET_DGRAM, r, 0);
+    let fa = w.fds.insert(sock(a, rights::SOCKET)).unwrap();
+    let fb = w
+        .fds
+        .insert(sock(b, rights::SOCKET & !rights::SOCK_SHUTDOWN))
+        .unwrap();
+    let file = tempfile_entry();
+    let ff = w.fds.insert(file).unwrap();
+    let mut ctx = HostContext::new(vmctx);
+    // iovec @0 -> "hello" @64 (5 bytes); recv iovec @8 -> @128 (3 bytes).
+    let mem = ctx.memory().unwrap();
+    mem[0..8].copy_from_slice(&[64, 0, 0, 0, 5, 0, 0, 0]);
+    mem[8..16].copy_from_slice(&[128, 0, 0, 0, 3, 0, 0, 0]);
+    mem[64..69].copy_from_slice(b"hello");
+    let send = |w: &mut WasiCtx, fd, flags| {
+        call(
+            "sock_send",
+            w,
+            vmctx,
+            &[i(fd), i(0), i(1), i(flags), i(200)],
+        )
+    };
+    let recv = |w: &mut WasiCtx, fd, flags| {
+        call(
+            "sock_recv",
+            w,
+            vmctx,
+            &[i(fd), i(8), i(1), i(flags), i(204), i(208)],
+        )
+    };
+    assert_eq!(
+        send(&mut w, fa as i32, 1),
+        Ok(Errno::Inval),
+        "siflags must be 0"
+    );
+    assert_eq!(send(&mut w, fa as i32, 0), Ok(Errno::Success));
+    // Peek 3 of 5 bytes: truncated, data stays.
+    assert_eq!(recv(&mut w, fb as i32, 1), Ok(Errno::Success));
+    let mem = ctx.memory().unwrap();
+    assert_eq!(&mem[128..131], b"hel");
+    assert_eq!(&mem[204..208], &3u32.to_le_bytes());
+    assert_eq!(&mem[208..210], &1u16.to_le_bytes(), "recv_data_truncated");
+    assert_eq!(recv(&mut w, fb as i32, 0), Ok(Errno::Success));
+    assert_eq!(ctx.memory().unwrap()[208], 1);
+    assert_eq!(
+        recv(&mut w, fb as i32, 4),
+        Ok(Errno::Inval),
+        "unknown riflags"
+    );
+    // Shutdown: bad `how`, missing right, not a socket, not open.
+    let shut = |w: &mut WasiCtx, fd, how| call("sock_shutdown", w, vmctx, &[i(fd), i(how)]);
+    assert_eq!(shut(&mut w, fa as i32, 0), Ok(Errno::Inval));
+    assert_eq!(shut(&mut w, fa as i32, 4), Ok(Errno::Inval));
+    assert_eq!(shut(&mut w, fb as i32, 3), Ok(Errno::Notcapable));
+    assert_eq!(shut(&mut w, ff as i32, 3), Ok(Errno::Notsock));
+    assert_eq!(shut(&mut w, 99, 3), Ok(Errno::Badf));
+    assert_eq!(send(&mut w, ff as i32, 0), Ok(Errno::Notsock));
+    assert_eq!(recv(&mut w, ff as i32, 0), Ok(Errno::Notsock));
+    let accept =
+        |w: &mut WasiCtx, fd, flags| call("sock_accept", w, vmctx, &[i(fd), i(flags), i(300)]);
+    assert_eq!(accept(&mut w, ff as i32, 0), Ok(Errno::Notsock));
+    assert_eq!(
+        accept(&mut w, fa as i32, 1),
+        Ok(Errno::Inval),
+        "only fdflags::nonblock"
+    );
+    // A datagram socket does not accept (the host's EOPNOTSUPP).
+    assert_eq!(accept(&mut w, fa as i32, 0), Ok(Errno::Notsup));
+    // A dropped FD_WRITE right: sock_send is refused like fd_write.
+    assert_eq!(
+        call(
+            "fd_fdstat_set_rights",
+            &mut w,
+            vmctx,
+            &[
+                i(fa as i32),
+                Val::I64((rights::SOCKET & !rights::FD_WRITE) as i64),
+                Val::I64(0)
+            ]
+        ),
+        Ok(Errno::Success)
+    );
+    assert_eq!(send(&mut w, fa as i32, 0), Ok(Errno::Badf));
+    assert_eq!(shut(&mut w, fa as i32, 2), Ok(Errno::Success));
+}
+
+/// A regular file (an unlinked temp file) as a guest fd entry.
+fn tempfile_entry() -> super::fd_table::Entry {
+    use super::fd_table::{filetype, rights, Entry};
+    let path = std::env::temp_dir().join(format!("waot-sock-{}", std::process::id()));
+    let f = std::fs::File::create(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    Entry::owned(f.into(), filetype::REGULAR_FILE, rights::FILE, 0)
+}
+
+#[test]
+fn proc_raise_errors() {
+    let (_store, vmctx) = caller();
+    let mut w = WasiCtx::default();
+    let raise = |w: &mut WasiCtx, sig| call("proc_raise", w, vmctx, &[Val::I32(sig)]);
+    assert_eq!(raise(&mut w, 0), Ok(Errno::Success), "signal 0: none");
+    assert_eq!(raise(&mut w, 31), Ok(Errno::Inval));
+    assert_eq!(raise(&mut w, -1), Ok(Errno::Inval));
+    // SIGURG's default action is to ignore it.
+    assert_eq!(raise(&mut w, 22), Ok(Errno::Success));
+}

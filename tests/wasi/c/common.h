@@ -30,6 +30,11 @@ __attribute__((unused)) static const char *errname(int e) {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOSYS: return "ENOSYS";
     case ENOTSUP: return "ENOTSUP";
+    case EAGAIN: return "EAGAIN";
+    case EPIPE: return "EPIPE";
+    case ENOTSOCK: return "ENOTSOCK";
+    case ENOTCONN: return "ENOTCONN";
+    case EBUSY: return "EBUSY";
 #ifdef ENOTCAPABLE
     case ENOTCAPABLE: return "ENOTCAPABLE";
 #endif

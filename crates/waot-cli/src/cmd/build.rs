@@ -40,9 +40,18 @@ pub struct Args {
     /// (before the `--env` entries).
     #[arg(long)]
     pub inherit_env: bool,
-    /// Link a fully static executable (`-static`: no dynamic loader, no
-    /// glibc version dependency; runs on any Linux of the architecture).
-    #[arg(long = "static")]
+    /// Listen on the TCP address HOST:PORT when the program starts; the
+    /// socket is the fd after the preopened directories (for
+    /// `sock_accept`). Repeatable; baked into the executable.
+    #[arg(long = "tcplisten", value_name = "HOST:PORT")]
+    pub tcplisten: Vec<String>,
+    /// How to link the C library: `static-pie` (default: no shared
+    /// libraries, fastest start-up, runs on any Linux of the architecture),
+    /// `static` (the same at a fixed address) or `dynamic` (shared glibc).
+    #[arg(long = "link", value_name = "MODE", value_enum, default_value_t)]
+    pub link_mode: link::LinkMode,
+    /// Shorthand for `--link static`.
+    #[arg(long = "static", conflicts_with = "link_mode")]
     pub static_link: bool,
     #[command(flatten)]
     pub codegen: CodegenArgs,
@@ -55,7 +64,13 @@ pub fn run(args: &Args) -> Result<()> {
     check_imports(&wasm, &config)?;
     config.symbol_prefix = EXECUTABLE_PREFIX.to_string();
     config.emit_main = true;
-    config.launch = launch_config(&args.dirs, &args.env, args.inherit_env)?.encode();
+    let mut launch = launch_config(&args.dirs, &args.env, args.inherit_env)?;
+    launch.tcplisten = args
+        .tcplisten
+        .iter()
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    config.launch = launch.encode();
     // Find the runtime before spending time compiling.
     let runtime = link::runtime_lib(&config.target)?;
     let object = args.codegen.compile(&args.input, &wasm, &config)?;
@@ -64,13 +79,12 @@ pub fn run(args: &Args) -> Result<()> {
     let object_path = dir.path().join("module.o");
     std::fs::write(&object_path, &object)
         .with_context(|| format!("cannot write `{}`", object_path.display()))?;
-    let options = link::LinkOptions {
-        linker: args
-            .linker
-            .clone()
-            .unwrap_or_else(|| link::default_linker(&config.target)),
-        static_link: args.static_link,
+    let mode = if args.static_link {
+        link::LinkMode::Static
+    } else {
+        args.link_mode
     };
+    let options = link::LinkOptions::new(args.linker.clone(), &config.target, mode);
     link::link_executable(&options, &object_path, &runtime, &args.output)
 }
 

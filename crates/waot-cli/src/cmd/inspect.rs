@@ -84,10 +84,7 @@ fn inspect(wasm: &[u8]) -> Result<Report, wasmparser::BinaryReaderError> {
                     types.push(match ty {
                         Ok(f) => {
                             let list = |v: &[wasmparser::ValType]| {
-                                v.iter()
-                                    .map(|t| t.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(" ")
+                                v.iter().map(|t| val_type(*t)).collect::<Vec<_>>().join(" ")
                             };
                             format!("({}) -> ({})", list(f.params()), list(f.results()))
                         }
@@ -219,15 +216,31 @@ fn memory(m: &wasmparser::MemoryType) -> String {
 }
 
 fn table(t: &wasmparser::TableType) -> String {
-    format!("{} {}", t.element_type, limits(t.initial, t.maximum))
+    let element = val_type(wasmparser::ValType::Ref(t.element_type));
+    format!("{element} {}", limits(t.initial, t.maximum))
 }
 
 fn global(g: &wasmparser::GlobalType) -> String {
     if g.mutable {
-        format!("mut {}", g.content_type)
+        format!("mut {}", val_type(g.content_type))
     } else {
-        g.content_type.to_string()
+        val_type(g.content_type)
     }
+}
+
+/// A value type in text-format syntax: a typed reference to type index 3 is
+/// `(ref null 3)` (wasmparser would print `(ref null (module 3))`).
+fn val_type(t: wasmparser::ValType) -> String {
+    use wasmparser::HeapType;
+    if let wasmparser::ValType::Ref(r) = t {
+        if let HeapType::Concrete(i) = r.heap_type() {
+            if let Some(i) = i.as_module_index() {
+                let null = if r.is_nullable() { "null " } else { "" };
+                return format!("(ref {null}{i})");
+            }
+        }
+    }
+    t.to_string()
 }
 
 fn text(r: &Report, kind: &str, wasi: &str) -> String {

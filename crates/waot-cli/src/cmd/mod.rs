@@ -52,6 +52,18 @@ pub struct CodegenArgs {
     pub cpu: Option<String>,
     #[command(flatten)]
     pub features: FeatureArgs,
+    /// Switch one optimization on or off (to measure it), comma-separated,
+    /// repeatable: `inline` (inline small functions, default y),
+    /// `readonly-vmctx` (hoist VM-context loads that never change, y),
+    /// `bounds-checks` (check 32-bit memory accesses explicitly instead of
+    /// relying on guard pages, n), `parallel` (compile on all cores, y).
+    #[arg(
+        short = 'C',
+        long = "codegen",
+        value_name = "NAME=y|n,...",
+        value_delimiter = ','
+    )]
+    pub switches: Vec<String>,
     /// Print the time each compilation stage takes to stderr.
     #[arg(long)]
     pub timings: bool,
@@ -86,10 +98,8 @@ impl FeatureArgs {
                 continue;
             }
             let (name, value) = item.split_once('=').unwrap_or((item, "y"));
-            let on = match value {
-                "y" | "yes" | "true" | "on" | "1" => true,
-                "n" | "no" | "false" | "off" | "0" => false,
-                _ => bail!("invalid --features item `{item}`: expected NAME, NAME=y or NAME=n"),
+            let Some(on) = parse_yes_no(value) else {
+                bail!("invalid --features item `{item}`: expected NAME, NAME=y or NAME=n");
             };
             let flag = feature_flag(name).ok_or_else(|| {
                 anyhow!(
@@ -141,7 +151,36 @@ impl CodegenArgs {
         };
         config.cpu = self.cpu.clone();
         config.features = self.features.apply(config.features)?;
+        for item in self
+            .switches
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            let (name, value) = item.split_once('=').unwrap_or((item, "y"));
+            let on = parse_yes_no(value)
+                .ok_or_else(|| anyhow!("invalid -C item `{item}`: expected NAME=y or NAME=n"))?;
+            match name {
+                "inline" => config.inline = on,
+                "readonly-vmctx" => config.readonly_vmctx = on,
+                "bounds-checks" => config.explicit_bounds_checks = on,
+                "parallel" => config.parallel = on,
+                _ => bail!(
+                    "unknown -C switch `{name}`; known: inline, readonly-vmctx, bounds-checks, \
+                     parallel"
+                ),
+            }
+        }
         Ok(config)
+    }
+}
+
+/// `y`/`n` and their spellings, as in `-W` and `-C`.
+fn parse_yes_no(value: &str) -> Option<bool> {
+    match value {
+        "y" | "yes" | "true" | "on" | "1" => Some(true),
+        "n" | "no" | "false" | "off" | "0" => Some(false),
+        _ => None,
     }
 }
 

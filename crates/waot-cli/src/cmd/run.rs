@@ -22,7 +22,9 @@ use waot_abi::launch::LaunchConfig;
 use waot_abi::meta::ValType;
 use waot_abi::symbols::{descriptor_symbol, EXECUTABLE_PREFIX};
 use waot_abi::trap::TRAP_EXIT_STATUS;
-use waot_runtime::wasi::{self, RUNTIME_DIR_VAR, RUNTIME_ENV_VAR, RUNTIME_INHERIT_ENV_VAR};
+use waot_runtime::wasi::{
+    self, RUNTIME_DIR_VAR, RUNTIME_ENV_VAR, RUNTIME_INHERIT_ENV_VAR, RUNTIME_TCPLISTEN_VAR,
+};
 use waot_runtime::{Extern, InstantiateError, Module, Store, Trap, Val};
 
 use super::{read_module, CodegenArgs};
@@ -47,6 +49,10 @@ pub struct Args {
     /// Pass the host's whole environment to the program.
     #[arg(long)]
     pub inherit_env: bool,
+    /// Listen on the TCP address HOST:PORT for the program (the fd after
+    /// the preopens, for `sock_accept`). Repeatable.
+    #[arg(long = "tcplisten", value_name = "HOST:PORT")]
+    pub tcplisten: Vec<String>,
     /// C compiler driver used to link the cached executable (default: `cc`).
     #[arg(long, value_name = "CC")]
     pub linker: Option<String>,
@@ -111,6 +117,12 @@ fn exec(args: &Args) -> Result<ExitCode> {
         format!("{:?}", config.opt_level).as_bytes(),
         &config.features.bits().to_le_bytes(),
         config.cpu.as_deref().unwrap_or("").as_bytes(),
+        // The -C switches that change the code.
+        &[
+            u8::from(config.inline),
+            u8::from(config.readonly_vmctx),
+            u8::from(config.explicit_bounds_checks),
+        ],
         &config.launch,
         args.linker.as_deref().unwrap_or("").as_bytes(),
         &runtime_bytes,
@@ -129,13 +141,11 @@ fn exec(args: &Args) -> Result<ExitCode> {
             .with_context(|| format!("cannot write to `{}`", dir.display()))?;
         std::fs::write(temp.path(), &object)
             .with_context(|| format!("cannot write `{}`", temp.path().display()))?;
-        let options = link::LinkOptions {
-            linker: args
-                .linker
-                .clone()
-                .unwrap_or_else(|| link::default_linker(&config.target)),
-            static_link: false,
-        };
+        let options = link::LinkOptions::new(
+            args.linker.clone(),
+            &config.target,
+            link::LinkMode::default(),
+        );
         let start = std::time::Instant::now();
         link::link_executable(&options, temp.path(), &runtime, &exe)?;
         args.codegen.timing("link", start);
@@ -144,7 +154,12 @@ fn exec(args: &Args) -> Result<ExitCode> {
     cmd.arg0(program_name(&args.input)).args(&args.args);
     cmd.env_remove(RUNTIME_DIR_VAR)
         .env_remove(RUNTIME_ENV_VAR)
-        .env_remove(RUNTIME_INHERIT_ENV_VAR);
+        .env_remove(RUNTIME_INHERIT_ENV_VAR)
+        .env_remove(RUNTIME_TCPLISTEN_VAR);
+    // Addresses never contain `;`, so these always go at run time.
+    if !args.tcplisten.is_empty() {
+        cmd.env(RUNTIME_TCPLISTEN_VAR, args.tcplisten.join(";"));
+    }
     if !bake {
         let join = |items: Vec<Vec<u8>>| OsString::from_vec(items.join(&b';'));
         if !grants.dirs.is_empty() {
@@ -309,7 +324,8 @@ fn parse_value(ty: ValType, text: &str) -> Result<Val> {
             let hex = text.strip_prefix("0x").ok_or_else(bad)?;
             Val::V128(u128::from_str_radix(hex, 16).map_err(|_| bad())?)
         }
-        ValType::FuncRef | ValType::ExternRef if text == "null" => Val::default_for(ty),
+        // Any nullable reference type (funcref, `(ref null $t)`, ...).
+        _ if text == "null" && ty.as_ref_type().is_some_and(|r| r.nullable) => Val::default_for(ty),
         _ => bail!(
             "cannot pass a {} from the command line (only `null`)",
             type_name(ty)
@@ -317,16 +333,8 @@ fn parse_value(ty: ValType, text: &str) -> Result<Val> {
     })
 }
 
-fn type_name(ty: ValType) -> &'static str {
-    match ty {
-        ValType::I32 => "i32",
-        ValType::I64 => "i64",
-        ValType::F32 => "f32",
-        ValType::F64 => "f64",
-        ValType::V128 => "v128",
-        ValType::FuncRef => "funcref",
-        ValType::ExternRef => "externref",
-    }
+fn type_name(ty: ValType) -> String {
+    ty.to_string()
 }
 
 /// A result as printed: integers signed decimal, floats as Rust prints them

@@ -7,10 +7,13 @@
 //!
 //! - `PREFIX_instance`, an opaque instance type;
 //! - `PREFIX_imports`, one field per import (typed C function pointer plus
-//!   `void *ctx` for functions, `waot_memory*`/`waot_table*`/`waot_global*`
-//!   otherwise) and `wasi`, the runtime's WASI for WASI imports left null;
+//!   `void *ctx`, or another instance's `waot_func*`, for functions;
+//!   `waot_memory*`/`waot_table*`/`waot_global*` otherwise) and `wasi`, the
+//!   runtime's WASI for WASI imports left null;
 //! - `PREFIX_instantiate`, `PREFIX_free`, `PREFIX_trap_message`;
-//! - one typed `static inline` wrapper per export.
+//! - typed `static inline` wrappers per export: calls, memory, global and
+//!   table accessors, and `PREFIX_NAME_export`, the export as a handle
+//!   other instances can import.
 //!
 //! Every wrapper that runs wasm returns a status (`WAOT_OK`, `WAOT_TRAP`,
 //! `WAOT_ERROR`) and writes results through trailing out-parameters. All
@@ -21,7 +24,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use waot_abi::meta::{ExportKind, ExternType, FuncType, ModuleMeta, ValType};
+use waot_abi::meta::{ExportKind, ExternType, FuncType, HeapType, ModuleMeta, ValType};
 use waot_abi::symbols;
 
 /// The shared part of every header: the runtime's generic C API.
@@ -56,22 +59,29 @@ const RUNTIME_API: &str = r#"#ifndef WAOT_RT_API
 /* A v128 value: 16 bytes, little-endian lane order. */
 typedef struct waot_v128 { uint8_t bytes[16]; } waot_v128;
 
-/* One value slot: the value's bytes from offset 0. References (funcref,
-   externref) are opaque pointers; NULL is the null reference. */
+/* A funcref: an opaque function reference (NULL is ref.null func). Valid
+   while its instance lives; call it with waot_rt_call_ref. An externref is
+   any host pointer (void *), passed through untouched; NULL is
+   ref.null extern. */
+typedef struct waot_funcref waot_funcref;
+
+/* One value slot: the value's bytes from offset 0. */
 typedef union waot_val {
   int32_t i32;
   int64_t i64;
   float f32;
   double f64;
   waot_v128 v128;
-  void *ref;
+  void *ref;             /* externref (and other non-function references) */
+  waot_funcref *funcref; /* funcref and typed function references */
 } waot_val;
 
 typedef struct waot_instance waot_instance; /* any module's instance */
 typedef struct waot_module waot_module;     /* a compiled module (PREFIX_module) */
-typedef struct waot_memory waot_memory;     /* host-created memory */
-typedef struct waot_table waot_table;       /* host-created table */
-typedef struct waot_global waot_global;     /* host-created global */
+typedef struct waot_memory waot_memory;     /* host-created or exported memory */
+typedef struct waot_table waot_table;       /* host-created or exported table */
+typedef struct waot_global waot_global;     /* host-created or exported global */
+typedef struct waot_func waot_func;         /* exported function */
 typedef struct waot_wasi waot_wasi;         /* WASI configuration */
 
 /* Generic function pointer; the generated adapters cast it back. */
@@ -82,10 +92,10 @@ typedef int (*waot_host_call)(waot_fnptr fn, void *ctx, waot_val *values);
 /* One import, in the module's import order (built by PREFIX_instantiate). */
 typedef struct waot_extern {
   uint32_t kind;       /* WAOT_EXTERN_* */
-  waot_host_call call; /* functions: adapter, NULL to use WASI */
+  waot_host_call call; /* functions: adapter, NULL for object or WASI */
   waot_fnptr fn;       /* functions: the typed host function */
   void *ctx;           /* functions: its user context */
-  const void *object;  /* waot_memory*, waot_table* or waot_global* */
+  const void *object;  /* waot_func*, waot_memory*, waot_table*, waot_global* */
 } waot_extern;
 
 /* Instances. Prefer the typed PREFIX_* wrappers of each module's header. */
@@ -95,6 +105,9 @@ int waot_rt_instance_new(const waot_module *module, const waot_extern *imports,
 void waot_rt_instance_free(waot_instance *inst);
 int waot_rt_call(waot_instance *inst, uint32_t export_index, waot_val *values,
                  size_t num_values);
+/* Calls a funcref of inst (or of an instance it imports from). */
+int waot_rt_call_ref(waot_instance *inst, const waot_funcref *ref,
+                     waot_val *values, size_t num_values);
 /* Message of the last WAOT_TRAP/WAOT_ERROR of a call on inst ("" before). */
 const char *waot_rt_trap_message(const waot_instance *inst);
 /* Message of the last failed instantiation or object creation (this thread). */
@@ -108,14 +121,32 @@ int waot_rt_global_set(waot_instance *inst, uint32_t export_index,
 uint64_t waot_rt_table_size(waot_instance *inst, uint32_t export_index);
 int waot_rt_table_get(waot_instance *inst, uint32_t export_index, uint64_t index,
                       void **out);
+int waot_rt_table_set(waot_instance *inst, uint32_t export_index, uint64_t index,
+                      void *ref);
+int waot_rt_table_grow(waot_instance *inst, uint32_t export_index, uint64_t delta,
+                       void *init, uint64_t *old_size);
 
-/* Host-created objects an instance can import (reference counted: each
-   instance importing one keeps it alive; *_free drops the host's reference). */
+/* Objects an instance can import: created by the host, or another
+   instance's exports (waot_rt_export_*, which keep that instance's objects
+   alive). Reference counted: each instance importing one keeps it alive;
+   *_free drops the host's reference. */
+waot_func *waot_rt_export_func(waot_instance *inst, uint32_t export_index);
+waot_memory *waot_rt_export_memory(waot_instance *inst, uint32_t export_index);
+waot_table *waot_rt_export_table(waot_instance *inst, uint32_t export_index);
+waot_global *waot_rt_export_global(waot_instance *inst, uint32_t export_index);
+waot_funcref *waot_rt_func_ref(const waot_func *func);
+void waot_rt_func_free(waot_func *func);
 waot_memory *waot_rt_memory_new(uint64_t min_pages, uint64_t max_pages);
 uint8_t *waot_rt_memory_data(waot_memory *mem, size_t *len);
+int waot_rt_memory_grow_by(waot_memory *mem, uint64_t delta_pages,
+                           uint64_t *old_pages);
 void waot_rt_memory_free(waot_memory *mem);
 waot_table *waot_rt_table_new(uint32_t elem_type, uint64_t min, uint64_t max);
 uint64_t waot_rt_table_len(const waot_table *table);
+int waot_rt_table_read(const waot_table *table, uint64_t index, void **out);
+int waot_rt_table_write(const waot_table *table, uint64_t index, void *ref);
+int waot_rt_table_grow_by(const waot_table *table, uint64_t delta, void *init,
+                          uint64_t *old_size);
 void waot_rt_table_free(waot_table *table);
 waot_global *waot_rt_global_new(uint32_t val_type, int is_mutable,
                                 const waot_val *init);
@@ -144,7 +175,9 @@ fn c_type(t: ValType) -> &'static str {
         ValType::F32 => "float",
         ValType::F64 => "double",
         ValType::V128 => "waot_v128",
-        ValType::FuncRef | ValType::ExternRef => "void *",
+        _ if is_func_ref(t) => "waot_funcref *",
+        // externref, and references C only passes along (exnref).
+        _ => "void *",
     }
 }
 
@@ -156,35 +189,34 @@ fn member(t: ValType) -> &'static str {
         ValType::F32 => "f32",
         ValType::F64 => "f64",
         ValType::V128 => "v128",
-        ValType::FuncRef | ValType::ExternRef => "ref",
+        _ if is_func_ref(t) => "funcref",
+        _ => "ref",
     }
+}
+
+/// Whether `t` is a function reference type (C type `waot_funcref *`).
+fn is_func_ref(t: ValType) -> bool {
+    t.as_ref_type().is_some_and(|r| {
+        matches!(
+            r.heap,
+            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_)
+        )
+    })
 }
 
 /// A zero initializer for a local of type `t`.
 fn zero(t: ValType) -> &'static str {
     match t {
         ValType::V128 => "{{0}}",
-        ValType::FuncRef | ValType::ExternRef => "NULL",
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => "NULL",
         _ => "0",
-    }
-}
-
-fn wasm_type_name(t: ValType) -> &'static str {
-    match t {
-        ValType::I32 => "i32",
-        ValType::I64 => "i64",
-        ValType::F32 => "f32",
-        ValType::F64 => "f64",
-        ValType::V128 => "v128",
-        ValType::FuncRef => "funcref",
-        ValType::ExternRef => "externref",
     }
 }
 
 fn signature_text(ty: &FuncType) -> String {
     let list = |ts: &[ValType]| {
         ts.iter()
-            .map(|t| wasm_type_name(*t))
+            .map(|t| t.to_string())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -291,7 +323,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
          * - Parameters follow the instance pointer; results are written\n\
          *   through the trailing out-parameters (NULL: ignore), only on WAOT_OK.\n\
          * - wasm i32/i64/f32/f64 are int32_t/int64_t/float/double; v128 is\n\
-         *   waot_v128; funcref/externref are opaque pointers (NULL is null).\n\
+         *   waot_v128; funcref is waot_funcref *, externref void * (NULL is null).\n\
          * - Instances are independent (each has its own memory) and may call\n\
          *   each other from host functions (re-entrant calls are allowed).\n\
          *   One thread at a time per instance.\n\
@@ -359,7 +391,9 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 };
                 let _ = writeln!(
                     struct_body,
-                    "  /* {what}: {}{wasi_note} */\n  struct {{\n    {fn_type} fn;\n    void *ctx;\n  }} {field};",
+                    "  /* {what}: {}{wasi_note}.\n     \
+                     Set fn (called with ctx), or func: another instance's export. */\n  \
+                     struct {{\n    {fn_type} fn;\n    void *ctx;\n    waot_func *func;\n  }} {field};",
                     signature_text(ty)
                 );
                 let adapter = names.take(&format!("{p}_import{i}_adapter"));
@@ -399,7 +433,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 let max = m.max_pages.map_or("none".to_string(), |x| x.to_string());
                 let _ = writeln!(
                     struct_body,
-                    "  /* {what}: memory, at least {} pages, max {max} (waot_rt_memory_new) */\n  waot_memory *{field};",
+                    "  /* {what}: memory, at least {} pages, max {max} (waot_rt_memory_new or an export) */\n  waot_memory *{field};",
                     m.min_pages
                 );
                 import_fields.push(ImportField {
@@ -411,8 +445,8 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
             ExternType::Table(t) => {
                 let _ = writeln!(
                     struct_body,
-                    "  /* {what}: table of {}, at least {} elements (waot_rt_table_new) */\n  waot_table *{field};",
-                    wasm_type_name(t.element),
+                    "  /* {what}: table of {}, at least {} elements (waot_rt_table_new or an export) */\n  waot_table *{field};",
+                    t.element,
                     t.min
                 );
                 import_fields.push(ImportField {
@@ -424,15 +458,23 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
             ExternType::Global(g) => {
                 let _ = writeln!(
                     struct_body,
-                    "  /* {what}: global {}{} (waot_rt_global_new) */\n  waot_global *{field};",
+                    "  /* {what}: global {}{} (waot_rt_global_new or an export) */\n  waot_global *{field};",
                     if g.mutable { "mut " } else { "" },
-                    wasm_type_name(g.ty)
+                    g.ty
                 );
                 import_fields.push(ImportField {
                     field,
                     kind: "WAOT_EXTERN_GLOBAL",
                     adapter: None,
                 });
+            }
+            ExternType::Tag(_) => {
+                // The C API has no tag objects: instantiation reports the
+                // missing import.
+                let _ = writeln!(
+                    struct_body,
+                    "  /* {what}: exception tag (not supported by the C API) */"
+                );
             }
         }
     }
@@ -482,7 +524,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                         "  ext[{i}].call = imports->{field}.fn ? {adapter} : NULL;\n  \
                          ext[{i}].fn = (waot_fnptr)imports->{field}.fn;\n  \
                          ext[{i}].ctx = imports->{field}.ctx;\n  \
-                         ext[{i}].object = NULL;"
+                         ext[{i}].object = imports->{field}.func;"
                     );
                 }
                 None => {
@@ -502,7 +544,9 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
     let _ = writeln!(h, "  *out = ({p}_instance *)inst;\n  return status;\n}}\n");
     let _ = writeln!(
         h,
-        "/* Frees an instance and its memory (NULL is ignored). Not during a call into it. */\n\
+        "/* Frees an instance (NULL is ignored), not during a call into it. Its\n   \
+         memory goes with it, unless other instances import its exports or\n   \
+         export handles exist: then with the last of those. */\n\
          static inline void {p}_free({p}_instance *inst) {{\n  \
          waot_rt_instance_free((waot_instance *)inst);\n}}\n"
     );
@@ -515,7 +559,15 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
     );
 
     // Exports.
-    let (num_imported_funcs, _, _, num_imported_globals) = meta.import_counts();
+    let (num_imported_funcs, num_imported_tables, _, num_imported_globals) = meta.import_counts();
+    let imported_tables: Vec<_> = meta
+        .imports
+        .iter()
+        .filter_map(|i| match i.ty {
+            ExternType::Table(t) => Some(t),
+            _ => None,
+        })
+        .collect();
     let imported_globals: Vec<_> = meta
         .imports
         .iter()
@@ -608,7 +660,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                      waot_rt_global_get((waot_instance *)inst, {e}u, &v);\n  \
                      return v.{m};\n}}\n",
                     if g.mutable { "mut " } else { "" },
-                    wasm_type_name(g.ty)
+                    g.ty
                 );
                 if g.mutable {
                     let set = names.take(&format!("{p}_{base}_set"));
@@ -621,19 +673,59 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 }
             }
             ExportKind::Table => {
+                let i = export.index;
+                let elem = if i < num_imported_tables {
+                    imported_tables[i as usize].element
+                } else {
+                    meta.tables[(i - num_imported_tables) as usize].ty.element
+                };
+                let ct = c_type(elem);
                 let size = names.take(&format!("{p}_{base}_size"));
                 let get = names.take(&format!("{p}_{base}_get"));
+                let set = names.take(&format!("{p}_{base}_set"));
+                let grow = names.take(&format!("{p}_{base}_grow"));
                 let _ = writeln!(
                     h,
-                    "/* {what}: table. Current size in elements. */\n\
+                    "/* {what}: table of {elem}. Current size in elements. */\n\
                      static inline uint64_t {size}({p}_instance *inst) {{\n  \
                      return waot_rt_table_size((waot_instance *)inst, {e}u);\n}}\n\n\
-                     /* {what}: element index as an opaque reference (NULL: null). */\n\
-                     static inline int {get}({p}_instance *inst, uint64_t index, void **out) {{\n  \
-                     return waot_rt_table_get((waot_instance *)inst, {e}u, index, out);\n}}\n"
+                     /* {what}: element index (NULL: null); WAOT_ERROR out of bounds. */\n\
+                     static inline int {get}({p}_instance *inst, uint64_t index, {ct}*out) {{\n  \
+                     void *r = NULL;\n  \
+                     int status = waot_rt_table_get((waot_instance *)inst, {e}u, index, &r);\n  \
+                     if (status == WAOT_OK && out) *out = ({ct})r;\n  \
+                     return status;\n}}\n\n\
+                     /* {what}: sets element index; WAOT_ERROR out of bounds. */\n\
+                     static inline int {set}({p}_instance *inst, uint64_t index, {ct}ref) {{\n  \
+                     return waot_rt_table_set((waot_instance *)inst, {e}u, index, (void *)ref);\n}}\n\n\
+                     /* {what}: grows the table by delta elements set to init. */\n\
+                     static inline int {grow}({p}_instance *inst, uint64_t delta, {ct}init, uint64_t *old_size) {{\n  \
+                     return waot_rt_table_grow((waot_instance *)inst, {e}u, delta, (void *)init, old_size);\n}}\n"
                 );
             }
+            // Tags have no C API accessors.
+            ExportKind::Tag => {}
         }
+    }
+    // Export handles other instances can import (`PREFIX_imports` fields),
+    // named after all accessors so they never take an export's name.
+    for (e, export) in meta.exports.iter().enumerate() {
+        let (ty, kind) = match export.kind {
+            ExportKind::Func => ("waot_func", "func"),
+            ExportKind::Memory => ("waot_memory", "memory"),
+            ExportKind::Table => ("waot_table", "table"),
+            ExportKind::Global => ("waot_global", "global"),
+            ExportKind::Tag => continue,
+        };
+        let name = names.take(&format!("{p}_{}_export", ident(&export.name)));
+        let _ = writeln!(
+            h,
+            "/* export {} as an import for other instances (keeps this instance's\n   \
+             objects alive until freed with waot_rt_{kind}_free). */\n\
+             static inline {ty} *{name}({p}_instance *inst) {{\n  \
+             return waot_rt_export_{kind}((waot_instance *)inst, {e}u);\n}}\n",
+            quoted(&export.name)
+        );
     }
 
     h.push_str("#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n");
@@ -673,6 +765,39 @@ mod tests {
             "static inline uint64_t m_t_size(m_instance *inst)",
             "waot_memory *env_mem;",
             "extern const waot_module m_module;",
+        ] {
+            assert!(h.contains(want), "missing `{want}` in\n{h}");
+        }
+    }
+
+    #[test]
+    fn references_tables_and_export_handles() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (import "env" "f" (func (param funcref externref)))
+                (table (export "fs") 1 funcref)
+                (table (export "xs") 1 externref)
+                (global (export "x") (mut externref) (ref.null extern))
+                (func (export "pick") (param externref) (result funcref) ref.null func)
+                (func (export "pick_export")))"#,
+        )
+        .unwrap();
+        let info = parse(&wasm, wasmparser::WasmFeatures::WASM2).unwrap();
+        let h = c_header(&info.meta, "m", "m.wat");
+        for want in [
+            "typedef int (*m_env_f_fn)(void *ctx, waot_funcref * p0, void * p1);",
+            "waot_func *func;\n  } env_f;",
+            "ext[0].object = imports->env_f.func;",
+            "static inline int m_fs_get(m_instance *inst, uint64_t index, waot_funcref **out)",
+            "static inline int m_fs_set(m_instance *inst, uint64_t index, waot_funcref *ref)",
+            "static inline int m_xs_grow(m_instance *inst, uint64_t delta, void *init, uint64_t *old_size)",
+            "static inline waot_table *m_fs_export(m_instance *inst)",
+            "static inline void * m_x_get(m_instance *inst)",
+            "static inline waot_global *m_x_export(m_instance *inst)",
+            "static inline int m_pick(m_instance *inst, void * p0, waot_funcref * *r0)",
+            // The export named `pick_export` came first to the plain name.
+            "static inline int m_pick_export(m_instance *inst)",
+            "static inline waot_func *m_pick_export_2(m_instance *inst)",
         ] {
             assert!(h.contains(want), "missing `{want}` in\n{h}");
         }

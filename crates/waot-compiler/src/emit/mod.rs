@@ -5,7 +5,7 @@
 //!
 //! | symbol                                   | linkage | what                                          |
 //! |------------------------------------------|---------|-----------------------------------------------|
-//! | `<prefix>_f<i>[_<name>]`                 | local   | defined function `i` (native ABI)             |
+//! | `<name>.f<i>` or `<prefix>.f<i>`         | local   | wasm function `i` (native ABI), see below     |
 //! | `<prefix>_array_t<t>`                    | local   | array-call trampoline of type `t`             |
 //! | `<prefix>_host_t<t>`                     | local   | host-call adapter of type `t`                 |
 //! | `<prefix>_meta`                          | local   | metadata blob ([`waot_abi::meta::ModuleMeta`]) |
@@ -15,7 +15,9 @@
 //! | `main`                                   | export  | C entry point, only with `Config::emit_main`  |
 //!
 //! Names come from `waot_abi::symbols`. The only undefined symbol is
-//! `waot_rt_main`, referenced by `main`.
+//! `waot_rt_main`, referenced by `main`. A function's `<name>` is its
+//! name-section name demangled ([`names`]); the same display names go into
+//! the metadata, for trap reports.
 //!
 //! Every function except `main` is a *code unit* (see
 //! [`waot_abi::meta::ModuleMeta::code_sizes`]): with D defined functions and
@@ -26,6 +28,7 @@
 //! have none; an adapter has one, its `HostTrap`).
 
 pub mod header;
+pub mod names;
 mod object;
 mod trampoline;
 
@@ -64,7 +67,14 @@ pub fn emit_object(
     let prefix = config.symbol_prefix.as_str();
     let mut obj = ObjectWriter::new(isa.clone(), prefix)?;
     let mut units = CodeUnits::default();
-    emit_defined_functions(&mut obj, &mut units, info, funcs, prefix)?;
+    // Still sorted by function index, as `ModuleMeta::func_names` must be.
+    let func_names: Vec<(u32, String)> = info
+        .meta
+        .func_names
+        .iter()
+        .map(|(i, raw)| (*i, names::display_name(raw)))
+        .collect();
+    emit_defined_functions(&mut obj, &mut units, info, funcs, prefix, &func_names)?;
     let mut glue = Glue {
         isa: &**isa,
         ctx: Context::new(),
@@ -77,6 +87,7 @@ pub fn emit_object(
     let meta = ModuleMeta {
         code_sizes: units.sizes,
         traps: units.traps,
+        func_names,
         ..info.meta.clone()
     };
     let blob = meta.encode();
@@ -127,11 +138,16 @@ fn emit_defined_functions(
     info: &ModuleInfo<'_>,
     funcs: &[CompiledFunction],
     prefix: &str,
+    func_names: &[(u32, String)],
 ) -> Result<()> {
     let mut ids = Vec::with_capacity(funcs.len());
     for i in 0..info.num_defined_funcs() {
         let func_index = info.func_index(i);
-        let name = symbols::function_symbol(prefix, i, info.func_name(func_index));
+        let display = func_names
+            .binary_search_by_key(&func_index, |(f, _)| *f)
+            .ok()
+            .map(|at| func_names[at].1.as_str());
+        let name = symbols::function_symbol(prefix, func_index, display);
         let sig = abi::wasm_signature(info.func_type(func_index));
         let id = obj.declare_function(&name, Linkage::Local, &sig)?;
         if id != FuncId::from_u32(i) {

@@ -27,9 +27,7 @@ use waot_abi::vmctx::{
     TABLE_DEF_BASE, TABLE_DEF_LENGTH, TABLE_ELEMENT_SIZE, VMCTX_BUILTINS, VMCTX_STORE,
 };
 
-use super::unsupported;
 use crate::abi::{self, POINTER_TYPE};
-use crate::error::Result;
 use crate::module::ModuleInfo;
 
 /// Flags of a load from the VM context that never changes while wasm runs.
@@ -47,14 +45,19 @@ pub(crate) fn trap_code(kind: TrapKind) -> TrapCode {
     TrapCode::unwrap_user(kind as u8)
 }
 
+/// The sized out-of-bounds trap code of a linear-memory access of
+/// `access_bytes` bytes (`waot_abi::trap::memory_oob_code`).
+pub(crate) fn heap_trap_code(access_bytes: u32) -> TrapCode {
+    TrapCode::unwrap_user(waot_abi::trap::memory_oob_code(access_bytes))
+}
+
 /// Flags of a linear-memory access of `access_bytes` bytes: little-endian,
 /// possibly unaligned, trapping (via the guard region) with the sized
 /// out-of-bounds code.
 pub(crate) fn heap_flags(access_bytes: u32) -> MemFlagsData {
-    let code = TrapCode::unwrap_user(waot_abi::trap::memory_oob_code(access_bytes));
     MemFlagsData::new()
         .with_endianness(ir::Endianness::Little)
-        .with_trap_code(Some(code))
+        .with_trap_code(Some(heap_trap_code(access_bytes)))
 }
 
 /// Sets `func.stack_limit` to `vmctx->store->stack_limit`, so the prologue
@@ -103,6 +106,9 @@ pub(crate) struct FuncEnv<'m> {
     /// aarch64; on x86_64 only with SSSE3 (`pshufb`) and SSE4.1 (`round*`),
     /// since Cranelift would otherwise need libcalls.
     pub simd_inline: bool,
+    /// Bounds-check 32-bit memories explicitly too
+    /// (`Config::explicit_bounds_checks`).
+    pub explicit_bounds_checks: bool,
     call_conv: CallConv,
     wasm_sigs: HashMap<u32, SigRef>,
     direct_callees: HashMap<u32, FuncRef>,
@@ -117,6 +123,7 @@ impl<'m> FuncEnv<'m> {
             vmctx,
             simd_inline: isa.triple().architecture != Architecture::X86_64
                 || (isa.has_x86_pshufb_lowering() && isa.has_round()),
+            explicit_bounds_checks: false,
             call_conv: isa.default_call_conv(),
             wasm_sigs: HashMap::new(),
             direct_callees: HashMap::new(),
@@ -132,12 +139,10 @@ impl<'m> FuncEnv<'m> {
 
     // ---- memories -------------------------------------------------------
 
-    /// Fails unless memory `mem` is a 32-bit memory.
-    pub fn check_memory32(&self, mem: u32, offset: u64) -> Result<()> {
-        if self.info.memories[mem as usize].memory64 {
-            return Err(unsupported("memory64", offset));
-        }
-        Ok(())
+    /// Whether memory `mem` is a 64-bit memory (memory64): `i64` addresses,
+    /// explicitly bounds-checked accesses.
+    pub fn memory64(&self, mem: u32) -> bool {
+        self.info.memories[mem as usize].memory64
     }
 
     /// The base address of memory `mem` (it never moves).
@@ -145,14 +150,19 @@ impl<'m> FuncEnv<'m> {
         self.load_vm_const(b, self.info.offsets.memory_base(mem))
     }
 
-    /// The current size of memory `mem` in pages, as an `i32`.
-    pub fn memory_size(&self, b: &mut FunctionBuilder<'_>, mem: u32) -> ir::Value {
+    /// The current length of memory `mem` in bytes, as an `i64`. Not
+    /// `readonly`: `memory.grow` (here or in another instance sharing the
+    /// memory) changes it, and calls are barriers for this load.
+    pub fn memory_length(&self, b: &mut FunctionBuilder<'_>, mem: u32) -> ir::Value {
         let def = self.load_vm_const(b, self.info.offsets.memory_def(mem));
-        let len = b
-            .ins()
-            .load(types::I64, vm_mutable(), def, MEMORY_DEF_LENGTH as i32);
-        let pages = b.ins().ushr_imm_u(len, 16);
-        b.ins().ireduce(types::I32, pages)
+        b.ins()
+            .load(types::I64, vm_mutable(), def, MEMORY_DEF_LENGTH as i32)
+    }
+
+    /// The current size of memory `mem` in pages, as an `i64`.
+    pub fn memory_size(&self, b: &mut FunctionBuilder<'_>, mem: u32) -> ir::Value {
+        let len = self.memory_length(b, mem);
+        b.ins().ushr_imm_u(len, 16)
     }
 
     // ---- globals --------------------------------------------------------
@@ -211,12 +221,9 @@ impl<'m> FuncEnv<'m> {
 
     // ---- tables ---------------------------------------------------------
 
-    /// Fails unless table `table` is indexed by `i32`.
-    pub fn check_table32(&self, table: u32, offset: u64) -> Result<()> {
-        if self.info.tables[table as usize].table64 {
-            return Err(unsupported("table64", offset));
-        }
-        Ok(())
+    /// Whether table `table` is indexed by `i64` (table64).
+    pub fn table64(&self, table: u32) -> bool {
+        self.info.tables[table as usize].table64
     }
 
     /// The `VmTableDef` pointer of table `table`.
@@ -231,8 +238,9 @@ impl<'m> FuncEnv<'m> {
             .load(types::I64, vm_mutable(), def, TABLE_DEF_LENGTH as i32)
     }
 
-    /// The address of element `index` (an `i32`) of table `table`, after
-    /// trapping with `oob` when it is out of bounds.
+    /// The address of element `index` (an `i32`, or an `i64` for a table64
+    /// table) of table `table`, after trapping with `oob` when it is out of
+    /// bounds.
     pub fn table_elem_addr(
         &self,
         b: &mut FunctionBuilder<'_>,
@@ -244,7 +252,11 @@ impl<'m> FuncEnv<'m> {
         let len = b
             .ins()
             .load(types::I64, vm_mutable(), def, TABLE_DEF_LENGTH as i32);
-        let index = b.ins().uextend(types::I64, index);
+        let index = if self.table64(table) {
+            index
+        } else {
+            b.ins().uextend(types::I64, index)
+        };
         let out_of_bounds =
             b.ins()
                 .icmp(ir::condcodes::IntCC::UnsignedGreaterThanOrEqual, index, len);
@@ -398,8 +410,24 @@ impl<'m> FuncEnv<'m> {
         let mismatch = b
             .ins()
             .icmp(ir::condcodes::IntCC::NotEqual, actual, expected);
-        b.ins()
-            .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        if self.info.meta.type_info(type_index).is_final {
+            // No other type can be a subtype of a final type.
+            b.ins()
+                .trapnz(mismatch, trap_code(TrapKind::IndirectCallTypeMismatch));
+        } else {
+            // A declared subtype also matches (GC): the runtime walks the
+            // supertype chain, only when the ids differ.
+            let slow = b.create_block();
+            let done = b.create_block();
+            b.ins().brif(mismatch, slow, &[], done, &[]);
+            b.seal_block(slow);
+            b.switch_to_block(slow);
+            b.set_cold_block(slow);
+            self.call_builtin(b, Builtin::FuncSubtype, &[actual, expected]);
+            b.ins().jump(done, &[]);
+            b.seal_block(done);
+            b.switch_to_block(done);
+        }
         p
     }
 

@@ -37,6 +37,7 @@ use crate::error::{CompileError, Result};
 use crate::module::ModuleInfo;
 
 use env::FuncEnv;
+pub(crate) use ops::exception::uses_exceptions;
 use stack::ControlFrame;
 
 /// Translates function bodies to Cranelift IR. Create one per worker thread
@@ -46,6 +47,7 @@ pub struct FuncTranslator {
     values: Vec<ir::Value>,
     control: Vec<ControlFrame>,
     locals: Vec<Variable>,
+    explicit_bounds_checks: bool,
 }
 
 impl Default for FuncTranslator {
@@ -62,7 +64,15 @@ impl FuncTranslator {
             values: Vec::new(),
             control: Vec::new(),
             locals: Vec::new(),
+            explicit_bounds_checks: false,
         }
+    }
+
+    /// With `on`, accesses to 32-bit memories are bounds-checked explicitly
+    /// like a 64-bit memory's (`Config::explicit_bounds_checks`).
+    pub fn with_explicit_bounds_checks(mut self, on: bool) -> Self {
+        self.explicit_bounds_checks = on;
+        self
     }
 
     /// Translates defined function `defined_index` of `info` into a Cranelift
@@ -75,8 +85,9 @@ impl FuncTranslator {
     /// # Errors
     ///
     /// [`CompileError::Unsupported`] for any operator beyond WebAssembly 2.0
-    /// and the 3.0 features tail-call, extended-const, multi-memory and
-    /// relaxed-simd (with the operator's byte offset), for 128-bit SIMD operators on an
+    /// and the 3.0 features tail-call, extended-const, multi-memory,
+    /// relaxed-simd, memory64, exceptions and function-references (with the
+    /// operator's byte offset), for 128-bit SIMD operators on an
     /// x86_64 ISA without SSSE3 and SSE4.1, or
     /// [`CompileError::Invalid`] if the body cannot be read.
     pub fn translate(
@@ -105,14 +116,17 @@ impl FuncTranslator {
         builder.seal_block(entry);
         let vmctx = builder.block_params(entry)[0];
 
+        let mut env = FuncEnv::new(info, isa, vmctx);
+        env.explicit_bounds_checks = self.explicit_bounds_checks;
         let mut cx = FuncCx {
             b: builder,
-            env: FuncEnv::new(info, isa, vmctx),
+            env,
             values: &mut self.values,
             control: &mut self.control,
             locals: &mut self.locals,
             reachable: true,
             dead_depth: 0,
+            exn: Default::default(),
         };
         cx.declare_locals(entry, &func_type.params, body)?;
         let results: Vec<ir::Type> = func_type
@@ -133,6 +147,7 @@ impl FuncTranslator {
             }
         }
         debug_assert!(cx.control.is_empty(), "validated body ends its blocks");
+        ops::exception::finish(&mut cx);
 
         cx.b.seal_all_blocks();
         cx.b.finalize(isa.frontend_config());
@@ -158,6 +173,8 @@ pub(crate) struct FuncCx<'f, 'm> {
     pub reachable: bool,
     /// Blocks opened inside dead code (skipped along with it).
     pub dead_depth: u32,
+    /// `try_table` scopes and the propagate block (exception handling).
+    pub exn: ops::exception::ExnState,
 }
 
 impl FuncCx<'_, '_> {

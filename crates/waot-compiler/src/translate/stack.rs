@@ -28,6 +28,9 @@ pub(crate) enum FrameKind {
         /// Whether the `else` operator was seen.
         has_else: bool,
     },
+    /// `try_table`: a block for branches; its catch clauses are in
+    /// `ops::exception::ExnState`.
+    TryTable,
 }
 
 /// One entry of the control stack.

@@ -241,6 +241,97 @@ fn memory_operators() {
     );
 }
 
+/// The 3.0 features memory64 tests need (`simd_isas` for the v128 accesses).
+fn check_memory64(wat: &str) -> Vec<String> {
+    let wasm = wat::parse_str(wat).unwrap();
+    let features = WasmFeatures::WASM2
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
+        | WasmFeatures::TAIL_CALL;
+    let info = module::parse(&wasm, features).unwrap();
+    compile_on(&info, &simd_isas()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn memory64_accesses_are_bounds_checked() {
+    let clif = check_memory64(
+        r#"(module
+        (memory $m64 i64 1)
+        (memory $m32 1)
+        (data $d "hello")
+        (func (param i64) (result i64)
+          local.get 0 i32.load i64.extend_i32_u local.get 0 i64.load8_s i64.add
+          local.get 0 i64.load16_u offset=0xffff_ffff_ffff i64.add
+          local.get 0 i64.load32_s offset=0xffff_ffff_ffff_ffff i64.add
+          local.get 0 f64.load i64.trunc_sat_f64_s i64.add
+          (v128.load (local.get 0)) i64x2.extract_lane 0 i64.add
+          (v128.load8_lane 3 (local.get 0) (v128.const i64x2 0 0)) i64x2.extract_lane 1 i64.add
+          (v128.load32_splat (local.get 0)) i64x2.extract_lane 1 i64.add)
+        (func (param i64 i32)
+          (i32.store (local.get 0) (local.get 1))
+          (i64.store8 offset=7 (local.get 0) (i64.const 1))
+          (v128.store (local.get 0) (v128.const i64x2 0 0))
+          (v128.store64_lane 1 (local.get 0) (v128.const i64x2 0 0)))
+        (func (param i64 i32) (result i64)
+          memory.size (memory.grow (local.get 0)) i64.add
+          (memory.fill (local.get 0) (i32.const 0xff) (local.get 0))
+          (memory.copy (local.get 0) (local.get 0) (local.get 0))
+          (memory.copy $m32 $m64 (local.get 1) (local.get 0) (local.get 1))
+          (memory.copy $m64 $m32 (local.get 0) (local.get 1) (local.get 1))
+          (memory.init $m64 $d (local.get 0) (i32.const 0) (i32.const 5))
+          (drop (memory.grow $m32 (local.get 1)))
+          (i64.extend_i32_u (memory.size $m32)) i64.add)
+        (func (param i32) (result i32) (i32.load $m32 (local.get 0))))"#,
+    );
+    for code in [
+        "uadd_overflow_trap",
+        "trapnz",
+        "user32",
+        "user33",
+        "user34",
+        "user35",
+        "user36",
+    ] {
+        let found = clif[0].contains(code) || clif[1].contains(code);
+        assert!(found, "missing {code}:\n{}\n{}", clif[0], clif[1]);
+    }
+    // A 32-bit memory keeps the guard-page path: no check before the load.
+    assert!(
+        !clif[3].contains("trapnz") && !clif[3].contains("uadd_overflow_trap"),
+        "{}",
+        clif[3]
+    );
+}
+
+#[test]
+fn table64_operators_take_i64_indices() {
+    let clif = check_memory64(
+        r#"(module
+        (type $ii (func (param i32) (result i32)))
+        (table $t64 i64 4 funcref)
+        (table $t32 2 funcref)
+        (elem $e func $id)
+        (func $id (param i32) (result i32) local.get 0)
+        (func (param i64 i32) (result i64)
+          (drop (call_indirect $t64 (type $ii) (i32.const 1) (local.get 0)))
+          (table.set $t64 (local.get 0) (table.get $t64 (local.get 0)))
+          table.size $t64 (table.grow $t64 (ref.null func) (local.get 0)) i64.add
+          (table.fill $t64 (local.get 0) (ref.null func) (local.get 0))
+          (table.copy $t64 $t64 (local.get 0) (local.get 0) (local.get 0))
+          (table.copy $t32 $t64 (local.get 1) (local.get 0) (local.get 1))
+          (table.copy $t64 $t32 (local.get 0) (local.get 1) (local.get 1))
+          (table.init $t64 $e (local.get 0) (i32.const 0) (i32.const 1))
+          (i64.extend_i32_u (table.size $t32)) i64.add)
+        (func (param i64) (result i32)
+          (return_call_indirect $t64 (type $ii) (i32.const 1) (local.get 0))))"#,
+    );
+    assert!(
+        clif[1].contains("user7"),
+        "call_indirect bounds check:\n{}",
+        clif[1]
+    );
+}
+
 #[test]
 fn tables_references_and_calls() {
     let clif = check(
@@ -282,6 +373,51 @@ fn tables_references_and_calls() {
         clif[2].contains("user6"),
         "table accesses are bounds-checked:\n{}",
         clif[2]
+    );
+}
+
+#[test]
+fn typed_function_references() {
+    let features =
+        WasmFeatures::WASM2 | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::TAIL_CALL;
+    let clif = check_with(
+        r#"(module
+        (type $ii (func (param i32) (result i32)))
+        (global $g (ref $ii) (ref.func $sq))
+        (table $t 2 (ref $ii) (ref.func $sq))
+        (elem declare func $sq)
+        (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))
+        (func (param $f (ref null $ii)) (result i32)
+          (local $nn (ref $ii))
+          (local.set $nn (ref.as_non_null (local.get $f)))
+          (call_ref $ii (i32.const 3) (local.get $nn)))
+        (func (param $f (ref null $ii)) (result i32)
+          (return_call_ref $ii (i32.const 4) (local.get $f)))
+        (func (param $f (ref null $ii)) (result i32)
+          (block $null
+            (return (call_ref $ii (i32.const 5) (br_on_null $null (local.get $f)))))
+          (call_ref $ii (i32.const 6)
+            (block $l (result (ref $ii))
+              (br_on_non_null $l (local.get $f))
+              (return (i32.const -1))))
+          (call_ref $ii (i32.const 6) (global.get $g))
+          i32.add
+          (call_ref $ii (i32.const 7) (table.get $t (i32.const 1)))
+          i32.add))"#,
+        features,
+    );
+    assert!(clif[1].contains("user12"), "ref.as_non_null:\n{}", clif[1]);
+    assert!(
+        clif[1].contains("user14"),
+        "call_ref null check:\n{}",
+        clif[1]
+    );
+    assert!(clif[1].contains("call_indirect"), "{}", clif[1]);
+    assert!(clif[2].contains("return_call_indirect"), "{}", clif[2]);
+    assert!(
+        !clif[1].contains("user9"),
+        "no signature check:\n{}",
+        clif[1]
     );
 }
 
@@ -646,4 +782,93 @@ fn print_clif() {
     for f in check_with(&wat, WasmFeatures::all()) {
         println!("{f}");
     }
+}
+
+/// Exception handling: every payload type, all four catch kinds, nested
+/// scopes, a catch that targets a loop, dead `try_table`s, `throw_ref`, and
+/// pending-exception checks after calls.
+#[test]
+fn exceptions_translate() {
+    let features = WasmFeatures::WASM2 | WasmFeatures::EXCEPTIONS;
+    let wasm = wat::parse_str(
+        r#"(module
+        (tag $e (param i32 i64 f32 f64 v128 funcref externref))
+        (tag $e0)
+        (tag $e1 (param i32))
+        (table 1 funcref)
+        (func $callee (param i32) (result i32) (local.get 0))
+        (func (export "all") (param i32) (result i32)
+          (local $x exnref)
+          (block $outer (result exnref)
+            (block $h0
+              (block $h (result i32 i64 f32 f64 v128 funcref externref)
+                (try_table (result i32) (catch $e $h) (catch $e0 $h0) (catch_all_ref $outer)
+                  (try_table (result i32)
+                    (call $callee (local.get 0))
+                    (call_indirect (param i32) (result i32) (i32.const 0)))
+                  (if (then (throw $e (i32.const 1) (i64.const 2) (f32.const 3) (f64.const 4)
+                      (v128.const i32x4 5 6 7 8) (ref.null func) (ref.null extern))))
+                  (i32.const 0))
+                (return))
+              (return (i32.const 1)))
+            (return (i32.const 2)))
+          (local.set $x)
+          (block $h (result exnref)
+            (try_table (catch_ref $e0 $h) (throw_ref (local.get $x)))
+            (unreachable))
+          (throw_ref))
+        (func (param i32) (result i32)
+          (local.get 0)
+          (loop $l (param i32) (result i32)
+            (try_table (param i32) (result i32) (catch $e1 $l)
+              (if (i32.eqz (local.get 0)) (then (throw $e1 (i32.const 1)))))))
+        (func
+          (block $h
+            (try_table (catch_all $h) (return) (try_table (catch_all 0) (throw $e0)))))
+        (func (result exnref)
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (throw $e0)) (unreachable))))"#,
+    )
+    .unwrap();
+    let info = module::parse(&wasm, features).unwrap();
+    // A v128 payload needs inline SIMD on x86_64.
+    let clif = compile_on(&info, &simd_isas()).unwrap_or_else(|e| panic!("{e}"));
+    // Calls are followed by a check of the store's pending slot.
+    assert!(clif[1].contains("brif"), "{}", clif[1]);
+}
+
+/// A module without exception-handling constructs compiles to the same code
+/// whether or not the feature is enabled: no pending-exception checks.
+#[test]
+fn no_exception_checks_without_exception_handling() {
+    let wat = r#"(module
+        (import "m" "f" (func $f (param i32) (result i32)))
+        (table 1 funcref)
+        (func (export "g") (param i32) (result i32)
+          (call $f (local.get 0))
+          (call_indirect (param i32) (result i32) (i32.const 0))))"#;
+    let without = check_with(wat, WasmFeatures::WASM2);
+    let with = check_with(wat, WasmFeatures::WASM2 | WasmFeatures::EXCEPTIONS);
+    assert_eq!(without, with);
+    assert!(!with[0].contains("brif"), "{}", with[0]);
+    // With a tag, the same calls are checked.
+    let tagged = wat.replace("(table 1 funcref)", "(table 1 funcref) (tag)");
+    let checked = check_with(&tagged, WasmFeatures::WASM2 | WasmFeatures::EXCEPTIONS);
+    assert_eq!(checked[0].matches("brif").count(), 2, "{}", checked[0]);
+}
+
+#[test]
+fn modules_using_exceptions_are_flagged() {
+    let features = WasmFeatures::WASM2 | WasmFeatures::EXCEPTIONS;
+    let flagged = |wat: &str| {
+        let wasm = wat::parse_str(wat).unwrap();
+        module::parse(&wasm, features).unwrap().meta.uses_exceptions
+    };
+    assert!(!flagged("(module (func (call 0)))"));
+    assert!(flagged("(module (tag))"));
+    assert!(flagged(r#"(module (import "m" "t" (tag)))"#));
+    assert!(flagged("(module (func (try_table)))"));
+    assert!(flagged(
+        "(module (func (param exnref) (throw_ref (local.get 0))))"
+    ));
 }

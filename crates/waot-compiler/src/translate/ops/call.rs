@@ -1,6 +1,7 @@
 //! Calls (spec section 4.4.8, `call` and `call_indirect`) and tail calls
 //! (`return_call`, `return_call_indirect`; WebAssembly 3.0, the tail-call
-//! feature). The VM context side (direct calls, imports, funcref checks) is
+//! feature), and `call_ref` / `return_call_ref` (typed function
+//! references). The VM context side (direct calls, imports, funcref checks) is
 //! in `env.rs`.
 //!
 //! A tail call is Cranelift's `return_call` / `return_call_indirect`: all
@@ -8,13 +9,18 @@
 //! frame and unbounded tail recursion runs in constant stack. Like `return`,
 //! it ends the reachable code.
 
+use cranelift_codegen::ir::InstBuilder;
+use waot_abi::trap::TrapKind;
+
 use crate::error::Result;
+use crate::translate::env::trap_code;
 use crate::translate::FuncCx;
 
 /// Pushes the results of call instruction `inst`.
 fn push_results(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst) {
     let results = cx.b.inst_results(inst).to_vec();
     cx.push_all(&results);
+    super::exception::check_after_call(cx);
 }
 
 /// `call x`
@@ -40,10 +46,8 @@ pub(crate) fn translate_return_call_indirect(
     cx: &mut FuncCx<'_, '_>,
     type_index: u32,
     table: u32,
-    offset: u64,
 ) -> Result<()> {
     let ty = &cx.env.info.meta.types[type_index as usize];
-    cx.env.check_table32(table, offset)?;
     let index = cx.pop();
     let args = cx.popn_canonical(ty.params.len());
     let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
@@ -58,10 +62,8 @@ pub(crate) fn translate_call_indirect(
     cx: &mut FuncCx<'_, '_>,
     type_index: u32,
     table: u32,
-    offset: u64,
 ) -> Result<()> {
     let ty = &cx.env.info.meta.types[type_index as usize];
-    cx.env.check_table32(table, offset)?;
     let index = cx.pop();
     let args = cx.popn_canonical(ty.params.len());
     let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
@@ -70,4 +72,24 @@ pub(crate) fn translate_call_indirect(
         .call_func_ref(&mut cx.b, type_index, callee, &args, false);
     push_results(cx, inst);
     Ok(())
+}
+
+/// `call_ref x` / `return_call_ref x` (typed function references): a call
+/// through the funcref on top of the stack, whose type the validator has
+/// proved to be (a subtype of) type `x`, so there is no signature check,
+/// only the null check.
+pub(crate) fn translate_call_ref(cx: &mut FuncCx<'_, '_>, type_index: u32, tail: bool) {
+    let ty = &cx.env.info.meta.types[type_index as usize];
+    let callee = cx.pop();
+    let args = cx.popn_canonical(ty.params.len());
+    cx.b.ins()
+        .trapz(callee, trap_code(TrapKind::NullFunctionReference));
+    let inst = cx
+        .env
+        .call_func_ref(&mut cx.b, type_index, callee, &args, tail);
+    if tail {
+        cx.reachable = false;
+    } else {
+        push_results(cx, inst);
+    }
 }

@@ -24,7 +24,7 @@ use crate::translate::stack::{ControlFrame, FrameKind};
 use crate::translate::{unsupported, FuncCx};
 
 /// Parameter and result types of a block type.
-fn block_types(
+pub(crate) fn block_types(
     cx: &FuncCx<'_, '_>,
     blockty: BlockType,
     offset: u64,
@@ -46,7 +46,7 @@ fn block_types(
 }
 
 /// A new block with parameters of types `tys`.
-fn block_with_params(cx: &mut FuncCx<'_, '_>, tys: &[ir::Type]) -> ir::Block {
+pub(crate) fn block_with_params(cx: &mut FuncCx<'_, '_>, tys: &[ir::Type]) -> ir::Block {
     let block = cx.b.create_block();
     for ty in tys {
         cx.b.append_block_param(block, *ty);
@@ -55,7 +55,7 @@ fn block_with_params(cx: &mut FuncCx<'_, '_>, tys: &[ir::Type]) -> ir::Block {
 }
 
 /// Pushes a control frame whose parameters are the top `num_params` operands.
-fn push_frame(
+pub(crate) fn push_frame(
     cx: &mut FuncCx<'_, '_>,
     kind: FrameKind,
     dest: ir::Block,
@@ -187,6 +187,7 @@ pub(crate) fn translate_end(cx: &mut FuncCx<'_, '_>) {
             cx.b.ins().jump(frame.dest, &args);
             frame.exit_reached = true;
         }
+        FrameKind::TryTable => super::exception::end_try_table(cx),
         _ => {}
     }
     cx.values.truncate(frame.stack_base);
@@ -254,26 +255,54 @@ pub(crate) fn translate_return(cx: &mut FuncCx<'_, '_>) {
 /// Handles an operator in dead code: only nesting matters, and the `else`
 /// or `end` of the innermost live frame makes code reachable again.
 ///
-/// Block-like operators of proposals beyond WebAssembly 2.0 (exceptions)
-/// are reported as unsupported here too, since their nesting is not tracked.
+/// The legacy exception-handling blocks (`try`, `catch`, `delegate`) are
+/// reported as unsupported here too, since their nesting is not tracked.
 pub(crate) fn translate_unreachable_operator(
     cx: &mut FuncCx<'_, '_>,
     op: &Operator<'_>,
     offset: u64,
 ) -> Result<()> {
     match op {
-        Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => cx.dead_depth += 1,
+        Operator::Block { .. }
+        | Operator::Loop { .. }
+        | Operator::If { .. }
+        | Operator::TryTable { .. } => cx.dead_depth += 1,
         Operator::Else if cx.dead_depth == 0 => translate_else(cx),
         Operator::End if cx.dead_depth == 0 => translate_end(cx),
         Operator::End => cx.dead_depth -= 1,
-        Operator::TryTable { .. }
-        | Operator::Try { .. }
+        Operator::Try { .. }
         | Operator::Catch { .. }
         | Operator::CatchAll
         | Operator::Delegate { .. } => {
-            return Err(unsupported("exception handling", offset));
+            return Err(unsupported(super::exception::LEGACY, offset));
         }
         _ => {}
     }
     Ok(())
+}
+
+/// `br_on_null l`: branches to `l` (without the reference) when the
+/// reference on top is null; otherwise it stays, now known non-null.
+pub(crate) fn translate_br_on_null(cx: &mut FuncCx<'_, '_>, depth: u32) {
+    let r = cx.pop();
+    let (target, n) = cx.branch_target(depth);
+    let args = cx.branch_args(n);
+    let next = cx.b.create_block();
+    let is_null = cx.b.ins().icmp_imm_u(ir::condcodes::IntCC::Equal, r, 0);
+    cx.b.ins().brif(is_null, target, &args, next, &[]);
+    cx.b.seal_block(next);
+    cx.b.switch_to_block(next);
+    cx.push(r);
+}
+
+/// `br_on_non_null l`: branches to `l` with the (non-null) reference as its
+/// last operand; when it is null, drops it and falls through.
+pub(crate) fn translate_br_on_non_null(cx: &mut FuncCx<'_, '_>, depth: u32) {
+    let (target, n) = cx.branch_target(depth);
+    let args = cx.branch_args(n);
+    let r = cx.pop();
+    let next = cx.b.create_block();
+    cx.b.ins().brif(r, target, &args, next, &[]);
+    cx.b.seal_block(next);
+    cx.b.switch_to_block(next);
 }

@@ -1,19 +1,22 @@
-//! Memory instructions (spec section 4.4.7) on 32-bit memories.
+//! Memory instructions (spec section 4.4.7).
 //!
 //! An access at wasm address `a` with static offset `o` touches
-//! `base + zext(a) + o`. The runtime reserves 8 GiB + 64 KiB per memory and
-//! maps only the accessible pages, so there is no explicit bounds check:
+//! `base + a + o`. For a 32-bit memory the runtime reserves 8 GiB + 64 KiB
+//! and maps only the accessible pages, so there is no explicit bounds check:
 //! the fault is the check, and its trap code carries the access size
-//! (`waot_abi::trap::memory_oob_code`). Bulk operations and `memory.grow`
-//! call builtins.
+//! (`waot_abi::trap::memory_oob_code`). A 64-bit memory (memory64) cannot be
+//! covered by guard pages, so each access first checks
+//! `a + o + size <= current length` (overflow-safe) and traps with the same
+//! sized code. Bulk operations and `memory.grow` call builtins, which take
+//! `i64` operands either way.
 
-use cranelift_codegen::ir::{self, types, InstBuilder};
+use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 use waot_abi::builtins::Builtin;
 use wasmparser::{MemArg, MemArgTarget};
 
 use super::{index_const, zext};
 use crate::error::Result;
-use crate::translate::env::heap_flags;
+use crate::translate::env::{heap_flags, heap_trap_code};
 use crate::translate::{unsupported, FuncCx};
 
 /// The load operators: result type, and how narrow values are extended.
@@ -50,6 +53,18 @@ pub(crate) enum Load {
     I64_32U,
 }
 
+impl Load {
+    /// How many bytes the load reads.
+    fn bytes(self) -> u32 {
+        match self {
+            Load::I32_8S | Load::I32_8U | Load::I64_8S | Load::I64_8U => 1,
+            Load::I32_16S | Load::I32_16U | Load::I64_16S | Load::I64_16U => 2,
+            Load::I32 | Load::F32 | Load::I64_32S | Load::I64_32U => 4,
+            Load::I64 | Load::F64 => 8,
+        }
+    }
+}
+
 /// The store operators, by how many bytes they write.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Store {
@@ -63,28 +78,74 @@ pub(crate) enum Store {
     Narrow32,
 }
 
-/// The memory a `memarg` refers to (a 32-bit linear memory).
-pub(crate) fn memarg_memory(cx: &FuncCx<'_, '_>, memarg: &MemArg, offset: u64) -> Result<u32> {
+/// The memory a `memarg` refers to.
+pub(crate) fn memarg_memory(memarg: &MemArg, offset: u64) -> Result<u32> {
     match memarg.target {
-        MemArgTarget::Memory(mem) => {
-            cx.env.check_memory32(mem, offset)?;
-            Ok(mem)
-        }
+        MemArgTarget::Memory(mem) => Ok(mem),
         MemArgTarget::Array(_) => Err(unsupported("GC array accesses", offset)),
     }
 }
 
 /// Pops a wasm address and returns the native address and the immediate
-/// offset for the access.
-pub(crate) fn heap_addr(cx: &mut FuncCx<'_, '_>, mem: u32, memarg: &MemArg) -> (ir::Value, i32) {
+/// offset for an access of `access_bytes` bytes; on a 64-bit memory, first
+/// traps unless the whole access is inside the memory.
+pub(crate) fn heap_addr(
+    cx: &mut FuncCx<'_, '_>,
+    mem: u32,
+    memarg: &MemArg,
+    access_bytes: u32,
+) -> (ir::Value, i32) {
     let addr = cx.pop();
+    let addr = if cx.env.memory64(mem) {
+        bounds_check64(cx, mem, addr, memarg.offset, access_bytes);
+        addr
+    } else if cx.env.explicit_bounds_checks {
+        // Only to measure what the guard region saves: the same check.
+        let addr = cx.b.ins().uextend(types::I64, addr);
+        bounds_check64(cx, mem, addr, memarg.offset, access_bytes);
+        addr
+    } else {
+        cx.b.ins().uextend(types::I64, addr)
+    };
     let base = cx.env.memory_base(&mut cx.b, mem);
-    let addr = cx.b.ins().uextend(types::I64, addr);
     let native = cx.b.ins().iadd(base, addr);
     match i32::try_from(memarg.offset) {
         Ok(imm) => (native, imm),
-        // Validated to fit in u32 for 32-bit memories, so this cannot wrap.
+        // A 32-bit memory's offset fits in u32 (validated); a 64-bit one's
+        // passed the bounds check, so it is below the memory's length.
         Err(_) => (cx.b.ins().iadd_imm_u(native, memarg.offset as i64), 0),
+    }
+}
+
+/// Traps with the sized out-of-bounds code unless
+/// `addr + offset + access_bytes <= current length` of memory `mem`,
+/// computed without wrapping (`addr` is an `i64`: a 64-bit memory's address
+/// or a zero-extended 32-bit one).
+fn bounds_check64(
+    cx: &mut FuncCx<'_, '_>,
+    mem: u32,
+    addr: ir::Value,
+    offset: u64,
+    access_bytes: u32,
+) {
+    let code = heap_trap_code(access_bytes);
+    // Saturating is exact: the length is far below u64::MAX, so an end at
+    // u64::MAX is out of bounds just like one that does not fit.
+    let span = offset.saturating_add(u64::from(access_bytes));
+    let span = cx.b.ins().iconst(types::I64, span as i64);
+    let end = cx.b.ins().uadd_overflow_trap(addr, span, code);
+    let len = cx.env.memory_length(&mut cx.b, mem);
+    let out_of_bounds = cx.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+    cx.b.ins().trapnz(out_of_bounds, code);
+}
+
+/// Narrows a page count or old size (`i64`, -1 for failure) to the `i32` a
+/// 32-bit memory's `memory.size`/`memory.grow` returns.
+fn narrow_if32(cx: &mut FuncCx<'_, '_>, mem: u32, v: ir::Value) -> ir::Value {
+    if cx.env.memory64(mem) {
+        v
+    } else {
+        cx.b.ins().ireduce(types::I32, v)
     }
 }
 
@@ -95,8 +156,8 @@ pub(crate) fn translate_load(
     load: Load,
     offset: u64,
 ) -> Result<()> {
-    let mem = memarg_memory(cx, &memarg, offset)?;
-    let (addr, imm) = heap_addr(cx, mem, &memarg);
+    let mem = memarg_memory(&memarg, offset)?;
+    let (addr, imm) = heap_addr(cx, mem, &memarg, load.bytes());
     let ins = cx.b.ins();
     let v = match load {
         Load::I32 => ins.load(types::I32, heap_flags(4), addr, imm),
@@ -125,12 +186,18 @@ pub(crate) fn translate_store(
     store: Store,
     offset: u64,
 ) -> Result<()> {
-    let mem = memarg_memory(cx, &memarg, offset)?;
+    let mem = memarg_memory(&memarg, offset)?;
     let value = cx.pop();
-    let (addr, imm) = heap_addr(cx, mem, &memarg);
+    let bytes = match store {
+        Store::Full(bytes) => bytes,
+        Store::Narrow8 => 1,
+        Store::Narrow16 => 2,
+        Store::Narrow32 => 4,
+    };
+    let (addr, imm) = heap_addr(cx, mem, &memarg, bytes);
     let ins = cx.b.ins();
     match store {
-        Store::Full(bytes) => ins.store(heap_flags(bytes), value, addr, imm),
+        Store::Full(_) => ins.store(heap_flags(bytes), value, addr, imm),
         Store::Narrow8 => ins.istore8(heap_flags(1), value, addr, imm),
         Store::Narrow16 => ins.istore16(heap_flags(2), value, addr, imm),
         Store::Narrow32 => ins.istore32(heap_flags(4), value, addr, imm),
@@ -138,17 +205,15 @@ pub(crate) fn translate_store(
     Ok(())
 }
 
-/// `memory.size`
-pub(crate) fn translate_memory_size(cx: &mut FuncCx<'_, '_>, mem: u32, offset: u64) -> Result<()> {
-    cx.env.check_memory32(mem, offset)?;
-    let v = cx.env.memory_size(&mut cx.b, mem);
+/// `memory.size`: pages as the memory's address type.
+pub(crate) fn translate_memory_size(cx: &mut FuncCx<'_, '_>, mem: u32) {
+    let pages = cx.env.memory_size(&mut cx.b, mem);
+    let v = narrow_if32(cx, mem, pages);
     cx.push(v);
-    Ok(())
 }
 
 /// `memory.grow`: the old size in pages, or -1.
-pub(crate) fn translate_memory_grow(cx: &mut FuncCx<'_, '_>, mem: u32, offset: u64) -> Result<()> {
-    cx.env.check_memory32(mem, offset)?;
+pub(crate) fn translate_memory_grow(cx: &mut FuncCx<'_, '_>, mem: u32) {
     let delta = cx.pop();
     let m = index_const(cx, mem);
     let delta = zext(cx, delta);
@@ -156,55 +221,39 @@ pub(crate) fn translate_memory_grow(cx: &mut FuncCx<'_, '_>, mem: u32, offset: u
         .env
         .call_builtin(&mut cx.b, Builtin::MemoryGrow, &[m, delta])
         .expect("memory.grow returns the old size");
-    let v = cx.b.ins().ireduce(types::I32, old);
+    let v = narrow_if32(cx, mem, old);
     cx.push(v);
-    Ok(())
 }
 
 /// `memory.fill`
-pub(crate) fn translate_memory_fill(cx: &mut FuncCx<'_, '_>, mem: u32, offset: u64) -> Result<()> {
-    cx.env.check_memory32(mem, offset)?;
+pub(crate) fn translate_memory_fill(cx: &mut FuncCx<'_, '_>, mem: u32) {
     let (dst, byte, len) = cx.pop3();
     let m = index_const(cx, mem);
     let (dst, len) = (zext(cx, dst), zext(cx, len));
     cx.env
         .call_builtin(&mut cx.b, Builtin::MemoryFill, &[m, dst, byte, len]);
-    Ok(())
 }
 
-/// `memory.copy`
-pub(crate) fn translate_memory_copy(
-    cx: &mut FuncCx<'_, '_>,
-    dst_mem: u32,
-    src_mem: u32,
-    offset: u64,
-) -> Result<()> {
-    cx.env.check_memory32(dst_mem, offset)?;
-    cx.env.check_memory32(src_mem, offset)?;
+/// `memory.copy`; between a 32-bit and a 64-bit memory the length is an
+/// `i32` (the smaller address type), which `zext` widens like the rest.
+pub(crate) fn translate_memory_copy(cx: &mut FuncCx<'_, '_>, dst_mem: u32, src_mem: u32) {
     let (dst, src, len) = cx.pop3();
     let dm = index_const(cx, dst_mem);
     let sm = index_const(cx, src_mem);
     let (dst, src, len) = (zext(cx, dst), zext(cx, src), zext(cx, len));
     cx.env
         .call_builtin(&mut cx.b, Builtin::MemoryCopy, &[dm, sm, dst, src, len]);
-    Ok(())
 }
 
-/// `memory.init`
-pub(crate) fn translate_memory_init(
-    cx: &mut FuncCx<'_, '_>,
-    data_index: u32,
-    mem: u32,
-    offset: u64,
-) -> Result<()> {
-    cx.env.check_memory32(mem, offset)?;
+/// `memory.init` (the destination has the memory's address type; the
+/// segment offset and length are `i32`).
+pub(crate) fn translate_memory_init(cx: &mut FuncCx<'_, '_>, data_index: u32, mem: u32) {
     let (dst, src, len) = cx.pop3();
     let m = index_const(cx, mem);
     let d = index_const(cx, data_index);
     let (dst, src, len) = (zext(cx, dst), zext(cx, src), zext(cx, len));
     cx.env
         .call_builtin(&mut cx.b, Builtin::MemoryInit, &[m, d, dst, src, len]);
-    Ok(())
 }
 
 /// `data.drop`

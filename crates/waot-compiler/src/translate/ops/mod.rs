@@ -4,12 +4,12 @@
 //! Numeric, conversion and vector operators are many and uniform, so they
 //! are matched inside `numeric.rs`, `conversion.rs` and `simd.rs`; anything
 //! that none recognizes is reported as unsupported (the WebAssembly 3.0
-//! features waot does not compile yet: memory64, function references, GC,
-//! exceptions).
+//! features waot does not compile yet: GC, exceptions).
 
 pub(super) mod call;
 pub(super) mod control;
 pub(super) mod conversion;
+pub(super) mod exception;
 pub(super) mod memory;
 pub(super) mod numeric;
 pub(super) mod parametric;
@@ -43,16 +43,30 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
         Op::CallIndirect {
             type_index,
             table_index,
-        } => call::translate_call_indirect(cx, type_index, table_index, offset)?,
+        } => call::translate_call_indirect(cx, type_index, table_index)?,
         Op::ReturnCall { function_index } => call::translate_return_call(cx, function_index)?,
         Op::ReturnCallIndirect {
             type_index,
             table_index,
-        } => call::translate_return_call_indirect(cx, type_index, table_index, offset)?,
+        } => call::translate_return_call_indirect(cx, type_index, table_index)?,
+        Op::CallRef { type_index } => call::translate_call_ref(cx, type_index, false),
+        Op::ReturnCallRef { type_index } => call::translate_call_ref(cx, type_index, true),
+        Op::BrOnNull { relative_depth } => control::translate_br_on_null(cx, relative_depth),
+        Op::BrOnNonNull { relative_depth } => control::translate_br_on_non_null(cx, relative_depth),
+
+        Op::TryTable { try_table } => exception::translate_try_table(cx, try_table, offset)?,
+        Op::Throw { tag_index } => exception::translate_throw(cx, tag_index),
+        Op::ThrowRef => exception::translate_throw_ref(cx),
+        Op::Try { .. }
+        | Op::Catch { .. }
+        | Op::CatchAll
+        | Op::Rethrow { .. }
+        | Op::Delegate { .. } => return Err(unsupported(exception::LEGACY, offset)),
 
         Op::RefNull { .. } => reference::translate_ref_null(cx),
         Op::RefIsNull => reference::translate_ref_is_null(cx),
         Op::RefFunc { function_index } => reference::translate_ref_func(cx, function_index),
+        Op::RefAsNonNull => reference::translate_ref_as_non_null(cx),
 
         Op::Drop => parametric::translate_drop(cx),
         Op::Select => parametric::translate_select(cx),
@@ -64,18 +78,16 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
         Op::GlobalGet { global_index } => variable::translate_global_get(cx, global_index),
         Op::GlobalSet { global_index } => variable::translate_global_set(cx, global_index),
 
-        Op::TableGet { table } => table::translate_table_get(cx, table, offset)?,
-        Op::TableSet { table } => table::translate_table_set(cx, table, offset)?,
-        Op::TableSize { table } => table::translate_table_size(cx, table, offset)?,
-        Op::TableGrow { table } => table::translate_table_grow(cx, table, offset)?,
-        Op::TableFill { table } => table::translate_table_fill(cx, table, offset)?,
+        Op::TableGet { table } => table::translate_table_get(cx, table),
+        Op::TableSet { table } => table::translate_table_set(cx, table),
+        Op::TableSize { table } => table::translate_table_size(cx, table),
+        Op::TableGrow { table } => table::translate_table_grow(cx, table),
+        Op::TableFill { table } => table::translate_table_fill(cx, table),
         Op::TableCopy {
             dst_table,
             src_table,
-        } => table::translate_table_copy(cx, dst_table, src_table, offset)?,
-        Op::TableInit { elem_index, table } => {
-            table::translate_table_init(cx, elem_index, table, offset)?
-        }
+        } => table::translate_table_copy(cx, dst_table, src_table),
+        Op::TableInit { elem_index, table } => table::translate_table_init(cx, elem_index, table),
         Op::ElemDrop { elem_index } => table::translate_elem_drop(cx, elem_index),
 
         Op::I32Load { memarg } => memory::translate_load(cx, memarg, Load::I32, offset)?,
@@ -101,15 +113,11 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
         Op::I32Store16 { memarg } => memory::translate_store(cx, memarg, Store::Narrow16, offset)?,
         Op::I64Store16 { memarg } => memory::translate_store(cx, memarg, Store::Narrow16, offset)?,
         Op::I64Store32 { memarg } => memory::translate_store(cx, memarg, Store::Narrow32, offset)?,
-        Op::MemorySize { mem } => memory::translate_memory_size(cx, mem, offset)?,
-        Op::MemoryGrow { mem } => memory::translate_memory_grow(cx, mem, offset)?,
-        Op::MemoryFill { mem } => memory::translate_memory_fill(cx, mem, offset)?,
-        Op::MemoryCopy { dst_mem, src_mem } => {
-            memory::translate_memory_copy(cx, dst_mem, src_mem, offset)?
-        }
-        Op::MemoryInit { data_index, mem } => {
-            memory::translate_memory_init(cx, data_index, mem, offset)?
-        }
+        Op::MemorySize { mem } => memory::translate_memory_size(cx, mem),
+        Op::MemoryGrow { mem } => memory::translate_memory_grow(cx, mem),
+        Op::MemoryFill { mem } => memory::translate_memory_fill(cx, mem),
+        Op::MemoryCopy { dst_mem, src_mem } => memory::translate_memory_copy(cx, dst_mem, src_mem),
+        Op::MemoryInit { data_index, mem } => memory::translate_memory_init(cx, data_index, mem),
         Op::DataDrop { data_index } => memory::translate_data_drop(cx, data_index),
 
         op => {
@@ -129,9 +137,14 @@ fn index_const(cx: &mut FuncCx<'_, '_>, index: u32) -> ir::Value {
     cx.b.ins().iconst(types::I32, i64::from(index))
 }
 
-/// Zero-extends a wasm `i32` address, length or count to the builtins' `i64`.
+/// Zero-extends a wasm `i32` address, length or count to the builtins'
+/// `i64`; an `i64` one (of a 64-bit memory or table) is already that.
 fn zext(cx: &mut FuncCx<'_, '_>, v: ir::Value) -> ir::Value {
-    cx.b.ins().uextend(types::I64, v)
+    if cx.b.func.dfg.value_type(v) == types::I64 {
+        v
+    } else {
+        cx.b.ins().uextend(types::I64, v)
+    }
 }
 
 /// The operator's name as wasmparser spells it (`V128Load`, `ReturnCall`).

@@ -230,15 +230,15 @@ fn translate_memory(cx: &mut FuncCx<'_, '_>, op: &Op<'_>, offset: u64) -> Result
         V128Store64Lane { memarg, lane } => (memarg, MemOp::StoreLane(I64X2, *lane)),
         _ => return Ok(false),
     };
-    let mem = memarg_memory(cx, memarg, offset)?;
+    let mem = memarg_memory(memarg, offset)?;
     match kind {
         MemOp::Load => {
-            let (addr, imm) = heap_addr(cx, mem, memarg);
+            let (addr, imm) = heap_addr(cx, mem, memarg, 16);
             let v = cx.b.ins().load(I8X16, heap_flags(16), addr, imm);
             cx.push(v);
         }
         MemOp::Extend(e) => {
-            let (addr, imm) = heap_addr(cx, mem, memarg);
+            let (addr, imm) = heap_addr(cx, mem, memarg, 8);
             let (ins, flags) = (cx.b.ins(), heap_flags(8));
             let v = match e {
                 Extend::S8x8 => ins.sload8x8(flags, addr, imm),
@@ -262,7 +262,7 @@ fn translate_memory(cx: &mut FuncCx<'_, '_>, op: &Op<'_>, offset: u64) -> Result
         }
         MemOp::Store => {
             let value = cx.pop();
-            let (addr, imm) = heap_addr(cx, mem, memarg);
+            let (addr, imm) = heap_addr(cx, mem, memarg, 16);
             cx.b.ins().store(heap_flags(16), value, addr, imm);
         }
         MemOp::LoadLane(ty, lane) => {
@@ -273,9 +273,9 @@ fn translate_memory(cx: &mut FuncCx<'_, '_>, op: &Op<'_>, offset: u64) -> Result
         }
         MemOp::StoreLane(ty, lane) => {
             let vector = cx.pop_as(ty);
-            let (addr, imm) = heap_addr(cx, mem, memarg);
-            let x = cx.b.ins().extractlane(vector, lane);
             let bytes = ty.lane_type().bytes();
+            let (addr, imm) = heap_addr(cx, mem, memarg, bytes);
+            let x = cx.b.ins().extractlane(vector, lane);
             cx.b.ins().store(heap_flags(bytes), x, addr, imm);
         }
     }
@@ -285,7 +285,7 @@ fn translate_memory(cx: &mut FuncCx<'_, '_>, op: &Op<'_>, offset: u64) -> Result
 /// Pops an address and loads one lane of vector type `ty` from it.
 fn load_lane_value(cx: &mut FuncCx<'_, '_>, mem: u32, memarg: &MemArg, ty: ir::Type) -> ir::Value {
     let lane = ty.lane_type();
-    let (addr, imm) = heap_addr(cx, mem, memarg);
+    let (addr, imm) = heap_addr(cx, mem, memarg, lane.bytes());
     cx.b.ins().load(lane, heap_flags(lane.bytes()), addr, imm)
 }
 

@@ -1,0 +1,23 @@
+;; Imports everything from an instance of provider.wat.
+(module
+  (import "lib" "scale_it" (func $scale_it (param i32) (result i32)))
+  (import "lib" "divide" (func $divide (param i32 i32) (result i32)))
+  (import "lib" "deep" (func $deep (param i32) (result i32)))
+  (import "lib" "memory" (memory 1))
+  (import "lib" "table" (table 3 funcref))
+  (import "lib" "scale" (global $scale (mut i32)))
+  (import "lib" "version" (global $version i32))
+  (type $i2i (func (param i32) (result i32)))
+  (func $plus_one (type $i2i) local.get 0 i32.const 1 i32.add)
+  ;; Puts its own function into the provider's table.
+  (elem (i32.const 2) func $plus_one)
+  (func (export "run") (param i32) (result i32) local.get 0 call $scale_it)
+  (func (export "div") (param i32 i32) (result i32)
+    local.get 0 local.get 1 call $divide)
+  (func (export "poke") (param i32 i32) local.get 0 local.get 1 i32.store)
+  (func (export "set_scale") (param i32) local.get 0 global.set $scale)
+  (func (export "version") (result i32) global.get $version)
+  (func (export "call_slot") (param $i i32) (param $x i32) (result i32)
+    local.get $x local.get $i call_indirect (type $i2i))
+  (func (export "deep") (param i32) (result i32) local.get 0 call $deep)
+  (func (export "grow") (result i32) i32.const 1 memory.grow))
