@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the committed benchmark modules bench/workloads/NAME/NAME.wasm.
 #
-#   NAME/NAME.c   --clang --target=wasm32-wasi -O2 (wasi-libc)-->  NAME/NAME.wasm
+#   NAME/NAME.c   --clang --target=wasm32-wasi -O2 [NAME/wasm-cflags] (wasi-libc)-->  NAME/NAME.wasm
 #   NAME/main.rs  --rustc --target wasm32-wasip1 -C opt-level=3-->  NAME/NAME.wasm
 #
 # Needs: clang, lld, wasi-libc (Debian packages clang lld wasi-libc
@@ -35,7 +35,10 @@ for name in "${names[@]}"; do
     if [[ -f $name/$name.c ]]; then
         [[ -f $WASI_SYSROOT/lib/wasm32-wasi/libc.a ]] \
             || { echo "rebuild.sh: no wasi-libc in $WASI_SYSROOT (apt-get install wasi-libc)" >&2; exit 1; }
-        "$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra \
+        # NAME/wasm-cflags: extra flags for the module only (e.g. -msimd128).
+        extra=()
+        if [[ -f $name/wasm-cflags ]]; then read -ra extra < "$name/wasm-cflags"; fi
+        "$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -O2 -Wall -Wextra "${extra[@]}" \
             -c -o "$tmp/$name.o" "$name/$name.c"
         "$CLANG" --target=wasm32-wasi --sysroot="$WASI_SYSROOT" -Wl,--strip-debug \
             -o "$name/$name.wasm" "$tmp/$name.o" -lm
