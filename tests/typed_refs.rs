@@ -3,21 +3,11 @@
 //! types a signature refers to, import matching of typed globals, tables
 //! and functions, and the store's typed checks of host-supplied values.
 
-use std::sync::Arc;
+use support::load_wat as module;
+use waot_runtime::{Extern, Instance, InstantiateError, Store, TrapKind, Val};
 
-use waot_compiler::Config;
-use waot_runtime::{Extern, Instance, InstantiateError, Module, Store, TrapKind, Val};
-
-/// Compiles `wat` (symbols prefixed with `prefix`) and loads it.
-fn module(wat: &str, prefix: &str) -> Arc<Module> {
-    let wasm = wat::parse_str(wat).expect("test module parses");
-    let mut config = Config::new(target_lexicon::Triple::host());
-    config.symbol_prefix = prefix.to_string();
-    let object = waot_compiler::compile(&wasm, &config).expect("compiles");
-    let loaded = waot_runtime::loader::load_object(&object).expect("loads");
-    let symbol = waot_abi::symbols::descriptor_symbol(prefix);
-    Arc::new(Module::from_loaded(loaded, &symbol).expect("descriptor"))
-}
+#[allow(dead_code, reason = "shared helpers; this test uses a subset")]
+mod support;
 
 fn export(store: &Store, inst: Instance, name: &str) -> Extern {
     store.get_export(inst, name).expect("export exists")

@@ -7,12 +7,26 @@ use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 // Not every test binary runs the WASI corpus (wasi.rs and aarch64.rs do).
 #[allow(dead_code, reason = "used by some of the test binaries")]
 pub mod wasi_corpus;
+
+/// Compiles `wat` for the host (symbols prefixed with `prefix`) and loads
+/// it in-process, as an embedder of the runtime sees it.
+#[allow(dead_code, reason = "used by the in-process test binaries only")]
+pub fn load_wat(wat: &str, prefix: &str) -> Arc<waot_runtime::Module> {
+    let wasm = wat::parse_str(wat).expect("test module parses");
+    let mut config = waot_compiler::Config::new(target_lexicon::Triple::host());
+    config.symbol_prefix = prefix.to_string();
+    let object = waot_compiler::compile(&wasm, &config).expect("compiles");
+    let loaded = waot_runtime::loader::load_object(&object).expect("loads");
+    let symbol = waot_abi::symbols::descriptor_symbol(prefix);
+    Arc::new(waot_runtime::Module::from_loaded(loaded, &symbol).expect("descriptor"))
+}
 
 /// The repository's top folder (the parent of the `tests` package).
 pub fn repo_root() -> PathBuf {
