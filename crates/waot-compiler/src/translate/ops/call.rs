@@ -12,7 +12,6 @@
 use cranelift_codegen::ir::InstBuilder;
 use waot_abi::trap::TrapKind;
 
-use crate::error::Result;
 use crate::translate::env::trap_code;
 use crate::translate::FuncCx;
 
@@ -23,55 +22,39 @@ fn push_results(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst) {
     super::exception::check_after_call(cx);
 }
 
-/// `call x`
-pub(crate) fn translate_call(cx: &mut FuncCx<'_, '_>, func_index: u32) -> Result<()> {
+/// After call instruction `inst`: a tail call ends the reachable code, any
+/// other call pushes its results.
+fn finish_call(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst, tail: bool) {
+    if tail {
+        cx.reachable = false;
+    } else {
+        push_results(cx, inst);
+    }
+}
+
+/// `call x` / `return_call x`
+pub(crate) fn translate_call(cx: &mut FuncCx<'_, '_>, func_index: u32, tail: bool) {
     let ty = cx.env.info.func_type(func_index);
     let args = cx.popn_canonical(ty.params.len());
-    let inst = cx.env.call(&mut cx.b, func_index, &args, false);
-    push_results(cx, inst);
-    Ok(())
+    let inst = cx.env.call(&mut cx.b, func_index, &args, tail);
+    finish_call(cx, inst, tail);
 }
 
-/// `return_call x`
-pub(crate) fn translate_return_call(cx: &mut FuncCx<'_, '_>, func_index: u32) -> Result<()> {
-    let ty = cx.env.info.func_type(func_index);
-    let args = cx.popn_canonical(ty.params.len());
-    cx.env.call(&mut cx.b, func_index, &args, true);
-    cx.reachable = false;
-    Ok(())
-}
-
-/// `return_call_indirect x y`
-pub(crate) fn translate_return_call_indirect(
-    cx: &mut FuncCx<'_, '_>,
-    type_index: u32,
-    table: u32,
-) -> Result<()> {
-    let ty = &cx.env.info.meta.types[type_index as usize];
-    let index = cx.pop();
-    let args = cx.popn_canonical(ty.params.len());
-    let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
-    cx.env
-        .call_func_ref(&mut cx.b, type_index, callee, &args, true);
-    cx.reachable = false;
-    Ok(())
-}
-
-/// `call_indirect x y`
+/// `call_indirect x y` / `return_call_indirect x y`
 pub(crate) fn translate_call_indirect(
     cx: &mut FuncCx<'_, '_>,
     type_index: u32,
     table: u32,
-) -> Result<()> {
+    tail: bool,
+) {
     let ty = &cx.env.info.meta.types[type_index as usize];
     let index = cx.pop();
     let args = cx.popn_canonical(ty.params.len());
     let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
     let inst = cx
         .env
-        .call_func_ref(&mut cx.b, type_index, callee, &args, false);
-    push_results(cx, inst);
-    Ok(())
+        .call_func_ref(&mut cx.b, type_index, callee, &args, tail);
+    finish_call(cx, inst, tail);
 }
 
 /// `call_ref x` / `return_call_ref x` (typed function references): a call
@@ -87,9 +70,5 @@ pub(crate) fn translate_call_ref(cx: &mut FuncCx<'_, '_>, type_index: u32, tail:
     let inst = cx
         .env
         .call_func_ref(&mut cx.b, type_index, callee, &args, tail);
-    if tail {
-        cx.reachable = false;
-    } else {
-        push_results(cx, inst);
-    }
+    finish_call(cx, inst, tail);
 }
