@@ -30,7 +30,22 @@ pub const TABLE: [*const u8; Builtin::COUNT] = [
     crate::exception::exn_alloc as *const u8,
     func_subtype as *const u8,
     crate::exception::exn_release as *const u8,
+    // Interim until the GC runtime lands: the compiler does not emit these yet.
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
+    gc_unimplemented as *const u8,
 ];
+
+unsafe extern "C" fn gc_unimplemented() -> u64 {
+    std::process::abort()
+}
 
 /// The instance behind a VM context.
 ///

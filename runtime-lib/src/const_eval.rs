@@ -33,6 +33,17 @@ pub fn eval(expr: &[ConstOp], ty: ValType, env: &dyn ConstEnv) -> Result<Val, St
                     format!("constant expression: unknown function {i}")
                 })?))
             }
+            // Interim until the GC runtime lands.
+            ConstOp::RefI31
+            | ConstOp::StructNew(_)
+            | ConstOp::StructNewDefault(_)
+            | ConstOp::ArrayNew(_)
+            | ConstOp::ArrayNewDefault(_)
+            | ConstOp::ArrayNewFixed(..)
+            | ConstOp::AnyConvertExtern
+            | ConstOp::ExternConvertAny => {
+                return Err("GC constant expressions are not supported".into())
+            }
             ConstOp::GlobalGet(i) => env
                 .global(i)
                 .ok_or_else(|| format!("constant expression: unknown global {i}"))?,

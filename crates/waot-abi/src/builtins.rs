@@ -9,7 +9,10 @@
 //! Every builtin uses the system C calling convention and takes the caller's
 //! VM context first. A builtin that can trap returns a `u32` status: 0 on
 //! success, non-zero when generated code must trap with [`Builtin::trap`].
-//! Builtins never unwind.
+//! The GC builtins (see [`Builtin::gc_traps`]) can fail in more than one
+//! way: their status is 0 or the raw [`TrapKind`] code to trap with, and an
+//! allocating one returns the new object's address, or a trap code (below
+//! 256, never an address). Builtins never unwind.
 
 use crate::trap::TrapKind;
 
@@ -53,18 +56,50 @@ pub enum Builtin {
     /// `(vmctx, tag: *const VmTag, len) -> *mut VmExnHeader or null`: a new
     /// exception object with `len` payload slots (exception handling).
     ExnAlloc,
-    /// `(vmctx, actual_type_id, expected_type_id) -> status`: whether a
-    /// function of canonical type `actual` may be called as `expected`
-    /// (`call_indirect` of a non-final type, whose subtypes also match).
+    /// `(vmctx, actual_type_id, expected_type_id) -> status`: 0 when
+    /// canonical type `actual` is `expected` or declares it as a
+    /// (transitive) supertype: `call_indirect` of a non-final function
+    /// type, and GC casts to a non-final struct or array type.
     FuncSubtype,
     /// `(vmctx, exn: *mut VmExnHeader)`: an exception was caught without
     /// keeping a reference; frees it unless it is `exposed`.
     ExnRelease,
+    /// `(vmctx, type_index) -> object or trap code`: a zeroed struct of the
+    /// module's type `type_index` (`struct.new`, `struct.new_default`).
+    GcNewStruct,
+    /// `(vmctx, type_index, len) -> object or trap code`: a zeroed array
+    /// (`array.new*`).
+    GcNewArray,
+    /// `(vmctx, type_index, data_index, offset, len) -> object or trap
+    /// code`: `array.new_data`.
+    ArrayNewData,
+    /// `(vmctx, type_index, elem_index, offset, len) -> object or trap
+    /// code`: `array.new_elem`.
+    ArrayNewElem,
+    /// `(vmctx, array, index, value_ptr, len) -> status`: `array.fill`; the
+    /// element value is read from `value_ptr` (its storage size in bytes).
+    /// The array is not null.
+    ArrayFill,
+    /// `(vmctx, dst_array, dst_index, src_array, src_index, len) -> status`:
+    /// `array.copy` (overlap-safe); neither array is null.
+    ArrayCopy,
+    /// `(vmctx, array, index, data_index, offset, len) -> status`:
+    /// `array.init_data`; the array is not null.
+    ArrayInitData,
+    /// `(vmctx, array, index, elem_index, offset, len) -> status`:
+    /// `array.init_elem`; the array is not null.
+    ArrayInitElem,
+    /// `(vmctx, externref) -> anyref`, `u64::MAX` when out of memory:
+    /// `any.convert_extern`.
+    AnyConvertExtern,
+    /// `(vmctx, anyref) -> externref`, `u64::MAX` when out of memory:
+    /// `extern.convert_any`.
+    ExternConvertAny,
 }
 
 impl Builtin {
     /// Number of builtins (length of the table).
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 23;
 
     /// All builtins in table order.
     pub const ALL: [Builtin; Builtin::COUNT] = [
@@ -81,6 +116,16 @@ impl Builtin {
         Builtin::ExnAlloc,
         Builtin::FuncSubtype,
         Builtin::ExnRelease,
+        Builtin::GcNewStruct,
+        Builtin::GcNewArray,
+        Builtin::ArrayNewData,
+        Builtin::ArrayNewElem,
+        Builtin::ArrayFill,
+        Builtin::ArrayCopy,
+        Builtin::ArrayInitData,
+        Builtin::ArrayInitElem,
+        Builtin::AnyConvertExtern,
+        Builtin::ExternConvertAny,
     ];
 
     /// Parameters after the leading `vmctx` pointer.
@@ -99,13 +144,28 @@ impl Builtin {
             Builtin::ExnAlloc => &[I64, I32],
             Builtin::FuncSubtype => &[I32, I32],
             Builtin::ExnRelease => &[I64],
+            Builtin::GcNewStruct => &[I32],
+            Builtin::GcNewArray => &[I32, I32],
+            Builtin::ArrayNewData | Builtin::ArrayNewElem => &[I32, I32, I32, I32],
+            Builtin::ArrayFill => &[I64, I32, I64, I32],
+            Builtin::ArrayCopy => &[I64, I32, I64, I32, I32],
+            Builtin::ArrayInitData | Builtin::ArrayInitElem => &[I64, I32, I32, I32, I32],
+            Builtin::AnyConvertExtern | Builtin::ExternConvertAny => &[I64],
         }
     }
 
     /// Results (at most one).
     pub const fn results(self) -> &'static [AbiType] {
         match self {
-            Builtin::MemoryGrow | Builtin::TableGrow | Builtin::ExnAlloc => &[I64],
+            Builtin::MemoryGrow
+            | Builtin::TableGrow
+            | Builtin::ExnAlloc
+            | Builtin::GcNewStruct
+            | Builtin::GcNewArray
+            | Builtin::ArrayNewData
+            | Builtin::ArrayNewElem
+            | Builtin::AnyConvertExtern
+            | Builtin::ExternConvertAny => &[I64],
             Builtin::DataDrop | Builtin::ElemDrop | Builtin::ExnRelease => &[],
             _ => &[I32],
         }
@@ -123,6 +183,21 @@ impl Builtin {
             }
             Builtin::FuncSubtype => Some(TrapKind::IndirectCallTypeMismatch),
             _ => None,
+        }
+    }
+
+    /// The trap kinds a GC builtin's status (or, for an allocating one, its
+    /// result below 256) can name; empty for the other builtins.
+    pub const fn gc_traps(self) -> &'static [TrapKind] {
+        use TrapKind as T;
+        match self {
+            Builtin::GcNewStruct | Builtin::GcNewArray => &[T::OutOfMemory],
+            Builtin::ArrayNewData => &[T::MemoryOutOfBounds, T::OutOfMemory],
+            Builtin::ArrayNewElem => &[T::TableOutOfBounds, T::OutOfMemory],
+            Builtin::ArrayFill | Builtin::ArrayCopy => &[T::ArrayOutOfBounds],
+            Builtin::ArrayInitData => &[T::ArrayOutOfBounds, T::MemoryOutOfBounds],
+            Builtin::ArrayInitElem => &[T::ArrayOutOfBounds, T::TableOutOfBounds],
+            _ => &[],
         }
     }
 

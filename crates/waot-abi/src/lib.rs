@@ -17,6 +17,7 @@
 extern crate alloc;
 
 pub mod builtins;
+pub mod gc;
 pub mod launch;
 pub mod meta;
 pub mod symbols;
@@ -25,7 +26,7 @@ pub mod vmctx;
 
 /// Bumped whenever any layout or format in this crate changes; the runtime
 /// refuses a module whose descriptor carries another version.
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// Size of a WebAssembly page in bytes (64 KiB).
 pub const WASM_PAGE_SIZE: u64 = 65536;

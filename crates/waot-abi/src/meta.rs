@@ -86,7 +86,21 @@ pub enum HeapType {
     Exn,
     /// `noexn`: no exception (only null).
     NoExn,
-    /// A function of exactly this type (or a declared subtype).
+    /// `any`: the top of the GC hierarchy (i31, structs, arrays and host
+    /// references converted with `any.convert_extern`).
+    Any,
+    /// `eq`: references comparable with `ref.eq` (i31, structs, arrays).
+    Eq,
+    /// `i31`: an unboxed 31-bit integer.
+    I31,
+    /// `struct`: any struct.
+    Struct,
+    /// `array`: any array.
+    Array,
+    /// `none`: the bottom of the GC hierarchy (only null).
+    None,
+    /// A function, struct or array of exactly this type (or a declared
+    /// subtype).
     Concrete(u32),
 }
 
@@ -95,6 +109,21 @@ impl HeapType {
     /// rather than function references.
     pub fn is_extern(self) -> bool {
         matches!(self, HeapType::Extern | HeapType::NoExtern)
+    }
+
+    /// Whether this is an abstract heap type of the GC (`any`) hierarchy.
+    /// A `Concrete` struct or array type is in it too, which only the type
+    /// section can tell.
+    pub fn is_abstract_any(self) -> bool {
+        matches!(
+            self,
+            HeapType::Any
+                | HeapType::Eq
+                | HeapType::I31
+                | HeapType::Struct
+                | HeapType::Array
+                | HeapType::None
+        )
     }
 }
 
@@ -182,6 +211,12 @@ impl core::fmt::Display for ValType {
             HeapType::NoExtern => f.write_str("noextern")?,
             HeapType::Exn => f.write_str("exn")?,
             HeapType::NoExn => f.write_str("noexn")?,
+            HeapType::Any => f.write_str("any")?,
+            HeapType::Eq => f.write_str("eq")?,
+            HeapType::I31 => f.write_str("i31")?,
+            HeapType::Struct => f.write_str("struct")?,
+            HeapType::Array => f.write_str("array")?,
+            HeapType::None => f.write_str("none")?,
             HeapType::Concrete(i) => write!(f, "{i}")?,
         }
         f.write_str(")")
@@ -210,6 +245,64 @@ pub struct FuncType {
     pub params: Vec<ValType>,
     /// Result types.
     pub results: Vec<ValType>,
+}
+
+/// How a struct field or array element is stored: a value type, or a
+/// packed 8- or 16-bit integer (read back with `_s`/`_u` extension).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StorageType {
+    /// `i8` (packed).
+    I8,
+    /// `i16` (packed).
+    I16,
+    /// A full value.
+    Val(ValType),
+}
+
+/// A struct field or the element of an array type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FieldType {
+    /// How it is stored.
+    pub storage: StorageType,
+    /// Whether `struct.set` / `array.set` may change it.
+    pub mutable: bool,
+}
+
+/// A GC composite type: what a type-section entry defines when it is not a
+/// function type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum GcComposite {
+    /// `(struct (field ...)*)`
+    Struct(Vec<FieldType>),
+    /// `(array (mut)? t)`
+    Array(FieldType),
+}
+
+impl GcComposite {
+    /// The composite with every concrete heap type index `i` replaced by
+    /// `map(i)`.
+    pub fn map_concrete(&self, map: impl Fn(u32) -> u32) -> GcComposite {
+        let field = |f: &FieldType| FieldType {
+            storage: match f.storage {
+                StorageType::Val(v) => StorageType::Val(v.map_concrete(&map)),
+                s => s,
+            },
+            mutable: f.mutable,
+        };
+        match self {
+            GcComposite::Struct(fields) => GcComposite::Struct(fields.iter().map(field).collect()),
+            GcComposite::Array(f) => GcComposite::Array(field(f)),
+        }
+    }
+}
+
+/// A struct or array type of a module's type section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GcTypeDef {
+    /// Its type index (`types[index]` is an empty placeholder signature).
+    pub index: u32,
+    /// The definition.
+    pub ty: GcComposite,
 }
 
 /// A memory's type.
@@ -278,6 +371,22 @@ pub enum ConstOp {
     I64Sub,
     /// `i64.mul`
     I64Mul,
+    /// `ref.i31`
+    RefI31,
+    /// `struct.new` of a type index (fields popped in order)
+    StructNew(u32),
+    /// `struct.new_default` of a type index
+    StructNewDefault(u32),
+    /// `array.new` of a type index (pops the value, then the length)
+    ArrayNew(u32),
+    /// `array.new_default` of a type index (pops the length)
+    ArrayNewDefault(u32),
+    /// `array.new_fixed` of a type index and element count
+    ArrayNewFixed(u32, u32),
+    /// `any.convert_extern`
+    AnyConvertExtern,
+    /// `extern.convert_any`
+    ExternConvertAny,
 }
 
 /// A constant expression.
@@ -407,8 +516,11 @@ pub struct TrapSite {
 pub struct ModuleMeta<'a> {
     /// Module name from the name section.
     pub name: Option<String>,
-    /// Type section (function types).
+    /// Type section: the function type of each index (an empty placeholder
+    /// for struct and array types, which are in `gc_types`).
     pub types: Vec<FuncType>,
+    /// The struct and array types of the type section, sorted by index.
+    pub gc_types: Vec<GcTypeDef>,
     /// Recursion groups and subtyping of `types`, one entry per type; may be
     /// empty when every type is the default (see [`ModuleMeta::type_info`]).
     pub type_infos: Vec<TypeInfo>,
@@ -500,6 +612,15 @@ impl ModuleMeta<'_> {
             .nth(index as usize)
     }
 
+    /// The struct or array definition of type `index`, or `None` for a
+    /// function type.
+    pub fn gc_type(&self, index: u32) -> Option<&GcComposite> {
+        self.gc_types
+            .binary_search_by_key(&index, |d| d.index)
+            .ok()
+            .map(|i| &self.gc_types[i].ty)
+    }
+
     /// Recursion group and subtyping of type `index`.
     pub fn type_info(&self, index: u32) -> TypeInfo {
         self.type_infos
@@ -527,6 +648,10 @@ impl ModuleMeta<'_> {
         w.0.extend_from_slice(MAGIC);
         w.opt(&self.name, |w, s| w.str(s));
         w.vec(&self.types, |w, t| w.func_type(t));
+        w.vec(&self.gc_types, |w, d| {
+            w.u64(d.index as u64);
+            w.gc_composite(&d.ty);
+        });
         w.vec(&self.type_infos, |w, t| {
             w.u64(t.rec_group as u64);
             w.u64(t.rec_group_len as u64);
@@ -590,6 +715,12 @@ impl<'a> ModuleMeta<'a> {
         let meta = ModuleMeta {
             name: r.opt(|r| r.string())?,
             types: r.vec(|r| r.func_type())?,
+            gc_types: r.vec(|r| {
+                Ok(GcTypeDef {
+                    index: r.u32()?,
+                    ty: r.gc_composite()?,
+                })
+            })?,
             type_infos: r.vec(|r| {
                 Ok(TypeInfo {
                     rec_group: r.u32()?,
@@ -742,6 +873,12 @@ impl Writer {
                     HeapType::NoExtern => self.u8(3),
                     HeapType::Exn => self.u8(5),
                     HeapType::NoExn => self.u8(6),
+                    HeapType::Any => self.u8(7),
+                    HeapType::Eq => self.u8(8),
+                    HeapType::I31 => self.u8(9),
+                    HeapType::Struct => self.u8(10),
+                    HeapType::Array => self.u8(11),
+                    HeapType::None => self.u8(12),
                     HeapType::Concrete(i) => {
                         self.u8(4);
                         self.u64(i as u64);
@@ -755,6 +892,29 @@ impl Writer {
     fn func_type(&mut self, t: &FuncType) {
         self.vec(&t.params, |w, p| w.val_type(*p));
         self.vec(&t.results, |w, p| w.val_type(*p));
+    }
+    fn field_type(&mut self, f: &FieldType) {
+        match f.storage {
+            StorageType::I8 => self.u8(0),
+            StorageType::I16 => self.u8(1),
+            StorageType::Val(v) => {
+                self.u8(2);
+                self.val_type(v);
+            }
+        }
+        self.u8(f.mutable as u8);
+    }
+    fn gc_composite(&mut self, c: &GcComposite) {
+        match c {
+            GcComposite::Struct(fields) => {
+                self.u8(0);
+                self.vec(fields, |w, f| w.field_type(f));
+            }
+            GcComposite::Array(f) => {
+                self.u8(1);
+                self.field_type(f);
+            }
+        }
     }
     fn memory_type(&mut self, m: &MemoryType) {
         self.u64(m.min_pages);
@@ -833,6 +993,30 @@ impl Writer {
             ConstOp::I64Add => w.u8(11),
             ConstOp::I64Sub => w.u8(12),
             ConstOp::I64Mul => w.u8(13),
+            ConstOp::RefI31 => w.u8(14),
+            ConstOp::StructNew(t) => {
+                w.u8(15);
+                w.u64(t as u64);
+            }
+            ConstOp::StructNewDefault(t) => {
+                w.u8(16);
+                w.u64(t as u64);
+            }
+            ConstOp::ArrayNew(t) => {
+                w.u8(17);
+                w.u64(t as u64);
+            }
+            ConstOp::ArrayNewDefault(t) => {
+                w.u8(18);
+                w.u64(t as u64);
+            }
+            ConstOp::ArrayNewFixed(t, n) => {
+                w.u8(19);
+                w.u64(t as u64);
+                w.u64(n as u64);
+            }
+            ConstOp::AnyConvertExtern => w.u8(20),
+            ConstOp::ExternConvertAny => w.u8(21),
         });
     }
     fn mode(&mut self, m: &SegmentMode) {
@@ -945,10 +1129,35 @@ impl<'a> Reader<'a> {
                     4 => HeapType::Concrete(self.u32()?),
                     5 => HeapType::Exn,
                     6 => HeapType::NoExn,
+                    7 => HeapType::Any,
+                    8 => HeapType::Eq,
+                    9 => HeapType::I31,
+                    10 => HeapType::Struct,
+                    11 => HeapType::Array,
+                    12 => HeapType::None,
                     _ => return Err(self.err()),
                 };
                 ValType::reference(RefType { nullable, heap })
             }
+            _ => return Err(self.err()),
+        })
+    }
+    fn field_type(&mut self) -> Result<FieldType, DecodeError> {
+        let storage = match self.u8()? {
+            0 => StorageType::I8,
+            1 => StorageType::I16,
+            2 => StorageType::Val(self.val_type()?),
+            _ => return Err(self.err()),
+        };
+        Ok(FieldType {
+            storage,
+            mutable: self.bool()?,
+        })
+    }
+    fn gc_composite(&mut self) -> Result<GcComposite, DecodeError> {
+        Ok(match self.u8()? {
+            0 => GcComposite::Struct(self.vec(|r| r.field_type())?),
+            1 => GcComposite::Array(self.field_type()?),
             _ => return Err(self.err()),
         })
     }
@@ -1012,6 +1221,14 @@ impl<'a> Reader<'a> {
                 11 => ConstOp::I64Add,
                 12 => ConstOp::I64Sub,
                 13 => ConstOp::I64Mul,
+                14 => ConstOp::RefI31,
+                15 => ConstOp::StructNew(r.u32()?),
+                16 => ConstOp::StructNewDefault(r.u32()?),
+                17 => ConstOp::ArrayNew(r.u32()?),
+                18 => ConstOp::ArrayNewDefault(r.u32()?),
+                19 => ConstOp::ArrayNewFixed(r.u32()?, r.u32()?),
+                20 => ConstOp::AnyConvertExtern,
+                21 => ConstOp::ExternConvertAny,
                 _ => return Err(r.err()),
             })
         })
@@ -1077,6 +1294,31 @@ mod tests {
                     }),
                 ],
             }],
+            gc_types: vec![
+                GcTypeDef {
+                    index: 1,
+                    ty: GcComposite::Struct(vec![
+                        FieldType {
+                            storage: StorageType::I8,
+                            mutable: true,
+                        },
+                        FieldType {
+                            storage: StorageType::Val(ValType::Ref(RefType {
+                                nullable: true,
+                                heap: HeapType::Eq,
+                            })),
+                            mutable: false,
+                        },
+                    ]),
+                },
+                GcTypeDef {
+                    index: 2,
+                    ty: GcComposite::Array(FieldType {
+                        storage: StorageType::I16,
+                        mutable: true,
+                    }),
+                },
+            ],
             type_infos: vec![TypeInfo {
                 rec_group: 0,
                 rec_group_len: 1,

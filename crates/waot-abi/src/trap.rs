@@ -59,10 +59,20 @@ pub enum TrapKind {
     UncaughtException = 15,
     /// `throw_ref` of a null exception reference.
     NullExceptionReference = 16,
+    /// `struct.get`/`struct.set` of a null struct reference (GC).
+    NullStructReference = 17,
+    /// An array instruction on a null array reference (GC).
+    NullArrayReference = 18,
+    /// `i31.get_s`/`i31.get_u` of a null reference (GC).
+    NullI31Reference = 19,
+    /// An array index or range outside the array (GC).
+    ArrayOutOfBounds = 20,
+    /// `ref.cast` of a reference that is not of the target type (GC).
+    CastFailure = 21,
 }
 
 /// All kinds, in code order (used by tests and tables).
-pub const ALL_TRAP_KINDS: [TrapKind; 16] = [
+pub const ALL_TRAP_KINDS: [TrapKind; 21] = [
     TrapKind::Unreachable,
     TrapKind::IntegerDivideByZero,
     TrapKind::IntegerOverflow,
@@ -79,6 +89,11 @@ pub const ALL_TRAP_KINDS: [TrapKind; 16] = [
     TrapKind::NullFunctionReference,
     TrapKind::UncaughtException,
     TrapKind::NullExceptionReference,
+    TrapKind::NullStructReference,
+    TrapKind::NullArrayReference,
+    TrapKind::NullI31Reference,
+    TrapKind::ArrayOutOfBounds,
+    TrapKind::CastFailure,
 ];
 
 impl TrapKind {
@@ -101,6 +116,11 @@ impl TrapKind {
             TrapKind::NullFunctionReference => "null function reference",
             TrapKind::UncaughtException => "uncaught exception",
             TrapKind::NullExceptionReference => "null exception reference",
+            TrapKind::NullStructReference => "null structure reference",
+            TrapKind::NullArrayReference => "null array reference",
+            TrapKind::NullI31Reference => "null i31 reference",
+            TrapKind::ArrayOutOfBounds => "out of bounds array access",
+            TrapKind::CastFailure => "cast failure",
         }
     }
 
