@@ -3,6 +3,7 @@
 #
 #   NAME/NAME.c   --clang --target=wasm32-wasi -O2 [NAME/wasm-cflags] (wasi-libc)-->  NAME/NAME.wasm
 #   NAME/main.rs  --rustc --target wasm32-wasip1 -C opt-level=3-->  NAME/NAME.wasm
+#   NAME/NAME.wat  (text format, e.g. the GC workload) is used as it is.
 #
 # Needs: clang, lld, wasi-libc (Debian packages clang lld wasi-libc
 # libclang-rt-14-dev-wasm32; sysroot /usr) and rustc with the wasm32-wasip1
@@ -32,7 +33,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 for name in "${names[@]}"; do
-    if [[ -f $name/$name.c ]]; then
+    if [[ -f $name/$name.wat ]]; then
+        # Text-format workloads (GC) are run as they are; nothing to build.
+        continue
+    elif [[ -f $name/$name.c ]]; then
         [[ -f $WASI_SYSROOT/lib/wasm32-wasi/libc.a ]] \
             || { echo "rebuild.sh: no wasi-libc in $WASI_SYSROOT (apt-get install wasi-libc)" >&2; exit 1; }
         # NAME/wasm-cflags: extra flags for the module only (e.g. -msimd128).

@@ -54,7 +54,11 @@ class Workload:
             self.lang, self.src = "Rust", rs
         else:
             raise SystemExit(f"runner: workload {name}: no {name}.c or main.rs")
-        self.wasm = os.path.join(self.dir, name + ".wasm")
+        # A workload written in the text format (e.g. GC code, which no C or
+        # Rust toolchain here emits) is run as NAME.wat: waot and wasmtime
+        # both read text modules.
+        wat = os.path.join(self.dir, name + ".wat")
+        self.wasm = wat if os.path.exists(wat) else os.path.join(self.dir, name + ".wasm")
         self.native = os.path.join(OUT, "native", name)
         self.waot = os.path.join(OUT, "waot", name)
         self.cwasm = os.path.join(OUT, "wasmtime", name + ".cwasm")

@@ -13,6 +13,8 @@ use waot_abi::builtins::Builtin;
 use waot_abi::vmctx::VMCTX_INSTANCE;
 
 use crate::instance::InstanceData;
+
+mod gc_ops;
 use crate::table::{self, in_bounds};
 
 /// The builtin table, in [`Builtin`] order.
@@ -30,22 +32,17 @@ pub const TABLE: [*const u8; Builtin::COUNT] = [
     crate::exception::exn_alloc as *const u8,
     func_subtype as *const u8,
     crate::exception::exn_release as *const u8,
-    // Interim until the GC runtime lands: the compiler does not emit these yet.
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
-    gc_unimplemented as *const u8,
+    gc_ops::gc_new_struct as *const u8,
+    gc_ops::gc_new_array as *const u8,
+    gc_ops::array_new_data as *const u8,
+    gc_ops::array_new_elem as *const u8,
+    gc_ops::array_fill as *const u8,
+    gc_ops::array_copy as *const u8,
+    gc_ops::array_init_data as *const u8,
+    gc_ops::array_init_elem as *const u8,
+    gc_ops::any_convert_extern as *const u8,
+    gc_ops::extern_convert_any as *const u8,
 ];
-
-unsafe extern "C" fn gc_unimplemented() -> u64 {
-    std::process::abort()
-}
 
 /// The instance behind a VM context.
 ///
@@ -53,7 +50,7 @@ unsafe extern "C" fn gc_unimplemented() -> u64 {
 ///
 /// `vmctx` must be the VM context of a live instance, and no other reference
 /// to its `InstanceData` may be active (wasm is the only caller).
-unsafe fn instance<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
+pub(crate) unsafe fn instance<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
     // SAFETY: guaranteed by the caller.
     unsafe {
         &mut **vmctx
@@ -63,7 +60,7 @@ unsafe fn instance<'a>(vmctx: *mut u8) -> &'a mut InstanceData {
 }
 
 /// Runs `f`, mapping a panic to `on_panic`.
-fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
+pub(crate) fn guard<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
 }
 

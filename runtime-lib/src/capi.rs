@@ -14,7 +14,10 @@
 //!   little-endian bytes from offset 0 (the C side is a union); the runtime
 //!   copies them, so C arrays need only their natural alignment. References
 //!   are their raw 8-byte form: a funcref is its `*const VmFuncRef`, an
-//!   externref is the host's pointer itself (null is null).
+//!   externref is the host's pointer itself (null is null), a GC reference
+//!   (`waot_anyref`, a `uint64_t`) its word as `waot_abi::gc` describes it,
+//!   valid in its instance's store only; the store keeps every GC
+//!   reference it hands out alive until it is freed.
 //! - Each instance has its own [`Store`] inside a reference-counted
 //!   [`Core`]: instances are independent (a trap in one leaves the others
 //!   usable, freeing one frees its memory). Host objects (`waot_memory`,
@@ -726,11 +729,14 @@ fn check_refs(core: &Core, tys: &[ValType], vals: &[ValRaw]) -> Result<(), Strin
     Ok(())
 }
 
-/// Whether values of type `t` are function references.
+/// Whether values of type `t` (canonical ids) are function references
+/// (not host, exception or GC references: those pass as raw words).
 fn is_func_ref(t: ValType) -> bool {
-    t.is_ref()
-        && !t.is_extern_ref()
-        && !matches!(t.as_ref_type(), Some(r) if matches!(r.heap, HeapType::Exn | HeapType::NoExn))
+    t.as_ref_type().is_some_and(|r| {
+        !r.heap.is_extern()
+            && !matches!(r.heap, HeapType::Exn | HeapType::NoExn)
+            && !crate::signatures::is_any_heap(r.heap)
+    })
 }
 
 /// # Safety
@@ -807,7 +813,13 @@ unsafe fn call(
     };
     match result {
         Ok(()) => {
-            for (i, slot) in raw.iter().enumerate().take(ty.results.len()) {
+            for (i, (slot, t)) in raw.iter().zip(&ty.results).enumerate() {
+                if t.is_ref() {
+                    // GC references handed to the host stay alive.
+                    // SAFETY: the store is live (held by `core`); the call
+                    // is over.
+                    unsafe { (*store).gc.root_for_host(ref_bits(slot)) };
+                }
                 // SAFETY: `i < num_values`.
                 write_val(unsafe { values.add(i) }, slot);
             }

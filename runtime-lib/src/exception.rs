@@ -73,6 +73,17 @@ impl ExnHeap {
         }
     }
 
+    /// Calls `f` with every 8-byte word of every object's payload (GC
+    /// roots: a payload value may be a reference).
+    pub fn for_each_word(&self, f: &mut dyn FnMut(u64)) {
+        for slots in self.objects.values() {
+            for slot in &slots[1..] {
+                f(u64::from_le_bytes(slot.0[..8].try_into().expect("8 bytes")));
+                f(u64::from_le_bytes(slot.0[8..].try_into().expect("8 bytes")));
+            }
+        }
+    }
+
     /// Number of live objects.
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -212,6 +223,10 @@ mod tests {
             slot.cast::<u64>().write(5);
         }
         assert_eq!(obj as usize % 16, 0);
+        // Payload words are GC roots.
+        let mut words = Vec::new();
+        exns.heap.for_each_word(&mut |w| words.push(w));
+        assert_eq!(words, [0, 0, 5, 0]);
         // Released unless exposed as an `exnref`.
         let kept = exns.heap.alloc(tag, 0);
         // SAFETY: a live object.

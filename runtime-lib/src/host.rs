@@ -149,6 +149,22 @@ unsafe extern "C" fn host_call(
             .zip(slots.iter())
             .map(|(t, raw)| Val::from_raw(*t, raw))
             .collect();
+        if !caller_vmctx.is_null() {
+            // GC references handed to the host stay alive (the host may
+            // keep them).
+            // SAFETY: a non-null caller vmctx is a live instance's VM
+            // context (see `HostContext::memory`); its store's GC heap
+            // outlives it.
+            unsafe {
+                let inst = *caller_vmctx
+                    .add(VMCTX_INSTANCE as usize)
+                    .cast::<*const InstanceData>();
+                let gc = &*(*inst).gc;
+                params
+                    .iter()
+                    .for_each(|p| gc.root_for_host(p.to_ref_bits()));
+            }
+        }
         let mut ctx = HostContext::new(caller_vmctx);
         let results = data.invoke(&mut ctx, &params)?;
         for (slot, v) in slots.iter_mut().zip(&results) {

@@ -23,8 +23,9 @@ use waot_abi::vmctx::{
     VMCTX_INSTANCE, VMCTX_STORE,
 };
 
-use crate::const_eval::{self, ConstEnv};
+use crate::const_eval::{self, ConstEnv, ObjectInit};
 use crate::memory::MemoryData;
+use crate::objects::{GcStore, ShapeBody};
 use crate::signatures::is_subtype;
 use crate::store::{FuncInfo, FuncKind};
 use crate::table::{in_bounds, TableData};
@@ -69,6 +70,8 @@ pub(crate) struct InstanceData {
     /// Evaluated element segments; empty once dropped.
     pub elems: Vec<Vec<u64>>,
     pub exports: Vec<(String, Extern)>,
+    /// The store's GC heap (boxed by the store).
+    pub gc: *mut GcStore,
 }
 
 impl Drop for InstanceData {
@@ -88,18 +91,65 @@ struct BuiltinTable([*const u8; Builtin::COUNT]);
 unsafe impl Sync for BuiltinTable {}
 static BUILTINS: BuiltinTable = BuiltinTable(crate::builtins::TABLE);
 
+/// What constant expressions of an instance being created see. Objects
+/// they allocate stay rooted until the instantiation ends.
 struct Env<'a> {
-    store: &'a Store,
+    store: &'a mut Store,
+    module: &'a Module,
     globals: &'a [Global],
     funcs: &'a [Func],
 }
 
+impl Env<'_> {
+    /// Evaluates `expr` of type `ty` (module type indices).
+    fn eval(&mut self, expr: &[waot_abi::meta::ConstOp], ty: ValType) -> Result<Val, String> {
+        let ty = self.module.canonical_val_type(ty);
+        const_eval::eval(expr, ty, self)
+    }
+}
+
 impl ConstEnv for Env<'_> {
     fn global(&self, index: u32) -> Option<Val> {
-        Some(self.store.global_get(*self.globals.get(index as usize)?))
+        Some(self.store.global_value(*self.globals.get(index as usize)?))
     }
     fn func(&self, index: u32) -> Option<Func> {
         self.funcs.get(index as usize).copied()
+    }
+    fn field_count(&self, type_index: u32) -> Option<usize> {
+        match &self.module.gc_shape(type_index)?.body {
+            ShapeBody::Struct { fields, .. } => Some(fields.len()),
+            ShapeBody::Array(_) => None,
+        }
+    }
+    fn new_object(&mut self, type_index: u32, init: ObjectInit<'_>) -> Result<Val, String> {
+        let shape = self
+            .module
+            .gc_shape(type_index)
+            .ok_or_else(|| format!("constant expression: {type_index} is not a GC type"))?;
+        let gc = &mut self.store.gc;
+        let word = gc
+            .new_object(shape, init)
+            .map_err(|k| k.message().to_string())?;
+        gc.root_temp(word);
+        // SAFETY: a new object of this store.
+        Ok(Val::AnyRef(unsafe { crate::AnyRef::from_bits(word) }))
+    }
+    fn convert(&mut self, v: Val, to_any: bool) -> Result<Val, String> {
+        let gc = &mut self.store.gc;
+        let bits = v.to_ref_bits();
+        let out = if to_any {
+            gc.any_convert_extern(bits)
+        } else {
+            gc.extern_convert_any(bits)
+        }
+        .map_err(|k| k.message().to_string())?;
+        gc.root_temp(out);
+        Ok(if to_any {
+            // SAFETY: a reference of this store's `any` hierarchy.
+            Val::AnyRef(unsafe { crate::AnyRef::from_bits(out) })
+        } else {
+            Val::ExternRef(out.checked_sub(1))
+        })
     }
 }
 
@@ -205,7 +255,34 @@ pub(crate) fn instantiate(
     module: &Arc<Module>,
     imports: &[Extern],
 ) -> Result<Instance, InstantiateError> {
+    let r = instantiate_rooted(store, module, imports);
+    store.gc.end_temp_roots();
+    r
+}
+
+/// [`instantiate`]; objects built by constant expressions stay rooted
+/// until the caller ends the temporary roots.
+fn instantiate_rooted(
+    store: &mut Store,
+    module: &Arc<Module>,
+    imports: &[Extern],
+) -> Result<Instance, InstantiateError> {
     check_imports(store, module, imports)?;
+    // The VM context holding defined globals is freed again if this fails
+    // before the instance joins the store: unregister their slots then.
+    let (globals_mark, instances) = (store.gc.globals_mark(), store.instances.len());
+    let r = build_instance(store, module, imports);
+    if r.is_err() && store.instances.len() == instances {
+        store.gc.forget_globals(globals_mark);
+    }
+    r
+}
+
+fn build_instance(
+    store: &mut Store,
+    module: &Arc<Module>,
+    imports: &[Extern],
+) -> Result<Instance, InstantiateError> {
     let meta = module.meta();
     let off = VmOffsets::new(meta.vm_counts());
     let layout = Layout::from_size_align(off.size.max(16) as usize, 16)
@@ -226,6 +303,7 @@ pub(crate) fn instantiate(
         datas: meta.datas.iter().map(|d| d.bytes).collect(),
         elems: Vec::new(),
         exports: Vec::new(),
+        gc: &mut *store.gc,
     });
     let ctx_ptr: *mut StoreContext = &mut *store.ctx;
     // SAFETY: all offsets below come from `VmOffsets` for this module's
@@ -335,12 +413,15 @@ pub(crate) fn instantiate(
         unsafe { put(vmctx, off.imported_global(i as u32), store.global_slot(g)) };
     }
     for (d, def) in meta.globals.iter().enumerate() {
-        let env = Env {
+        let mut env = Env {
             store,
+            module,
             globals: &globals,
             funcs: &funcs,
         };
-        let v = const_eval::eval(&def.init, def.ty.ty, &env).map_err(InstantiateError::Resource)?;
+        let v = env
+            .eval(&def.init, def.ty.ty)
+            .map_err(InstantiateError::Resource)?;
         // SAFETY: inside the VM context, 16-aligned.
         let slot = unsafe {
             vmctx
@@ -358,20 +439,21 @@ pub(crate) fn instantiate(
 
     // Tables.
     for def in &meta.tables {
-        let env = Env {
+        let ty = TableType {
+            element: module.canonical_val_type(def.ty.element),
+            ..def.ty
+        };
+        let mut env = Env {
             store,
+            module,
             globals: &globals,
             funcs: &funcs,
         };
         let init = match &def.init {
-            Some(e) => {
-                const_eval::eval(e, def.ty.element, &env).map_err(InstantiateError::Resource)?
-            }
-            None => Val::default_for(def.ty.element),
-        };
-        let ty = TableType {
-            element: module.canonical_val_type(def.ty.element),
-            ..def.ty
+            Some(e) => env
+                .eval(e, def.ty.element)
+                .map_err(InstantiateError::Resource)?,
+            None => Val::default_for(ty.element),
         };
         let t = TableData::new(ty, init.to_ref_bits()).map_err(InstantiateError::Resource)?;
         tables.push(store.push_table(Box::new(t)));
@@ -385,15 +467,16 @@ pub(crate) fn instantiate(
 
     // Element segments, evaluated once.
     for seg in &meta.elems {
-        let env = Env {
+        let mut env = Env {
             store,
+            module,
             globals: &globals,
             funcs: &funcs,
         };
         let items = seg
             .items
             .iter()
-            .map(|e| const_eval::eval(e, seg.element, &env).map(|v| v.to_ref_bits()))
+            .map(|e| env.eval(e, seg.element).map(|v| v.to_ref_bits()))
             .collect::<Result<Vec<u64>, String>>()
             .map_err(InstantiateError::Resource)?;
         inst.elems.push(items);
@@ -419,6 +502,7 @@ pub(crate) fn instantiate(
     // function traps, references to its functions may already be in
     // imported tables.
     let inst_ptr: *mut InstanceData = &mut *inst;
+    store.gc.add_elems(&inst.elems);
     store.instances.push(inst);
     let handle = Instance(store.instances.len() as u32 - 1);
     let env_globals = globals;
@@ -436,19 +520,21 @@ pub(crate) fn instantiate(
 /// Evaluates an active segment's offset: an `i32`, or an `i64` when the
 /// target is a 64-bit memory or table (`index64`).
 fn offset_of(
-    store: &Store,
+    store: &mut Store,
+    module: &Module,
     expr: &[waot_abi::meta::ConstOp],
     index64: bool,
     globals: &[Global],
     funcs: &[Func],
 ) -> Result<u64, InstantiateError> {
-    let env = Env {
+    let mut env = Env {
         store,
+        module,
         globals,
         funcs,
     };
     let ty = if index64 { ValType::I64 } else { ValType::I32 };
-    match const_eval::eval(expr, ty, &env).map_err(InstantiateError::Resource)? {
+    match env.eval(expr, ty).map_err(InstantiateError::Resource)? {
         Val::I32(v) if !index64 => Ok(v as u32 as u64),
         Val::I64(v) if index64 => Ok(v as u64),
         _ => Err(InstantiateError::Resource(format!(
@@ -476,7 +562,7 @@ fn apply_segments(
                 // SAFETY: tables are owned by the store and outlive this call.
                 let table = unsafe { &mut *table };
                 let table64 = table.current_type().table64;
-                let dst = offset_of(store, offset, table64, globals, funcs)?;
+                let dst = offset_of(store, &module, offset, table64, globals, funcs)?;
                 let items = std::mem::take(&mut inst.elems[i]);
                 if !in_bounds(dst, items.len() as u64, table.size()) {
                     return Err(trap(TrapKind::TableOutOfBounds));
@@ -498,7 +584,8 @@ fn apply_segments(
             .ok_or_else(|| InstantiateError::Resource("unknown memory".into()))?;
         // SAFETY: memories are owned by the store and outlive this call.
         let mem = unsafe { &mut *mem };
-        let dst = offset_of(store, offset, mem.current_type().memory64, globals, funcs)?;
+        let memory64 = mem.current_type().memory64;
+        let dst = offset_of(store, &module, offset, memory64, globals, funcs)?;
         inst.datas[i] = &[];
         if !mem.check_range(dst, seg.bytes.len() as u64) {
             return Err(trap(TrapKind::MemoryOutOfBounds));

@@ -12,6 +12,7 @@ use waot_abi::meta::{FuncType, ModuleDescriptor, ModuleMeta, ValType};
 use waot_abi::ABI_VERSION;
 
 use crate::loader::LoadedObject;
+use crate::objects::GcShape;
 use crate::signatures::{canonical_func_type, canonical_module_types, canonical_val_type};
 use crate::trap::registry::{self, CodeInfo};
 
@@ -51,6 +52,8 @@ pub struct Module {
     array_trampolines: Vec<*const u8>,
     host_adapters: Vec<*const u8>,
     type_ids: Vec<u32>,
+    /// Allocation shape of each struct and array type, by type index.
+    gc_shapes: Vec<Option<GcShape>>,
     code: Arc<CodeInfo>,
     /// Keeps the code and the metadata blob mapped (for loaded objects).
     /// Declared last: dropped after everything that borrows from it.
@@ -117,6 +120,13 @@ impl Module {
             )
         };
         let type_ids = canonical_module_types(&meta);
+        let mut gc_shapes = vec![None; meta.types.len()];
+        for def in &meta.gc_types {
+            let Some(slot) = gc_shapes.get_mut(def.index as usize) else {
+                return Err(RuntimeError::Corrupt("GC type index out of range".into()));
+            };
+            *slot = Some(GcShape::new(&def.ty, type_ids[def.index as usize]));
+        }
         let code = Arc::new(CodeInfo::new(&meta, &funcs));
         registry::register(code.clone());
         Ok(Module {
@@ -125,6 +135,7 @@ impl Module {
             array_trampolines,
             host_adapters,
             type_ids,
+            gc_shapes,
             code,
             _owner: None,
         })
@@ -166,6 +177,11 @@ impl Module {
     /// Canonical signature id of type `type_index`.
     pub(crate) fn type_id(&self, type_index: u32) -> u32 {
         self.type_ids[type_index as usize]
+    }
+
+    /// Allocation shape of struct or array type `type_index`.
+    pub(crate) fn gc_shape(&self, type_index: u32) -> Option<&GcShape> {
+        self.gc_shapes.get(type_index as usize)?.as_ref()
     }
 
     /// `ty` (of this module) with canonical ids for its concrete references,

@@ -14,13 +14,15 @@ use std::sync::Arc;
 use waot_abi::meta::{ExternType, FuncType, GlobalType, MemoryType, TableType};
 use waot_abi::vmctx::{StoreContext, ValRaw, VmFuncRef};
 
-use crate::exception::{self, Exceptions, Tag};
+use crate::exception::{self, Exceptions, ExnHeap, Tag};
 use crate::host::{HostContext, HostFn, HostFuncData};
 use crate::instance::{self, InstanceData, InstantiateError};
 use crate::memory::MemoryData;
+use crate::objects::GcStore;
 use crate::signatures::canonical_type_id;
 use crate::table::TableData;
 use crate::trap::{self, signals, unwind, HostReason};
+use crate::val::AnyRef;
 use crate::{global, Module, Trap, Val};
 
 /// An instance of a module in a [`Store`].
@@ -156,6 +158,9 @@ pub struct Store {
     host_funcs: Vec<Box<HostFuncData>>,
     /// Tags and exception objects.
     pub(crate) exceptions: Exceptions,
+    /// GC objects (boxed: instances point to it). References the store
+    /// hands to the host stay rooted until the store is dropped.
+    pub(crate) gc: Box<GcStore>,
 }
 
 impl Default for Store {
@@ -175,6 +180,8 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// An empty store.
     pub fn new() -> Store {
+        let mut exceptions = Exceptions::default();
+        let exn_heap = exceptions.heap_ptr();
         let mut store = Store {
             ctx: Box::default(),
             instances: Vec::new(),
@@ -184,9 +191,10 @@ impl Store {
             funcs: HashMap::new(),
             global_slots: Vec::new(),
             host_funcs: Vec::new(),
-            exceptions: Exceptions::default(),
+            exceptions,
+            gc: Box::new(GcStore::new(exn_heap as *const ExnHeap)),
         };
-        store.ctx.exn_heap = store.exceptions.heap_ptr();
+        store.ctx.exn_heap = exn_heap;
         store
     }
 
@@ -285,12 +293,48 @@ impl Store {
         };
         r?;
         let ty = &self.func_info(f).ty;
-        Ok(ty
+        let results: Vec<Val> = ty
             .results
             .iter()
             .zip(&values)
             .map(|(t, raw)| Val::from_raw(*t, raw))
-            .collect())
+            .collect();
+        results.iter().for_each(|v| self.root_for_host(v));
+        Ok(results)
+    }
+
+    /// Keeps the GC object `v` refers to (if any) alive until the store is
+    /// dropped: it is being handed to the host.
+    fn root_for_host(&self, v: &Val) {
+        self.gc.root_for_host(v.to_ref_bits());
+    }
+
+    /// The counters of the store's GC heap.
+    pub fn gc_stats(&self) -> crate::gc::GcStats {
+        self.gc.stats()
+    }
+
+    /// `any.convert_extern` from the host: the `anyref` of the externref
+    /// `e` (a host value becomes a boxed host value, see `docs/GC.md`).
+    pub fn extern_to_any(&mut self, e: Option<u64>) -> Result<Option<AnyRef>, Trap> {
+        let word = self
+            .gc
+            .any_convert_extern(Val::ExternRef(e).to_ref_bits())
+            .map_err(Trap::new)?;
+        self.gc.root_for_host(word);
+        // SAFETY: a reference of this store's `any` hierarchy.
+        Ok(unsafe { AnyRef::from_bits(word) })
+    }
+
+    /// `extern.convert_any` from the host: the externref of `a` (of this
+    /// store).
+    pub fn any_to_extern(&mut self, a: Option<AnyRef>) -> Result<Option<u64>, Trap> {
+        let word = self
+            .gc
+            .extern_convert_any(a.map_or(0, AnyRef::bits))
+            .map_err(Trap::new)?;
+        self.gc.root_for_host(word);
+        Ok(word.checked_sub(1))
     }
 
     /// Calls into wasm with trap handling and the stack limit set.
@@ -374,13 +418,13 @@ impl Store {
 
     pub(crate) fn push_table(&mut self, t: Box<TableData>) -> Table {
         self.tables.push(Slot::Own(t));
-        Table(self.tables.len() as u32 - 1)
+        self.table_pushed()
     }
 
     /// Adds a table shared with other stores (C API host objects).
     pub(crate) fn push_shared_table(&mut self, t: Arc<SharedCell<TableData>>) -> Table {
         self.tables.push(Slot::Shared(t));
-        Table(self.tables.len() as u32 - 1)
+        self.table_pushed()
     }
 
     /// Adds a table of another store.
@@ -390,7 +434,7 @@ impl Store {
     /// `t` stays valid as long as this store (its owner is kept alive).
     pub(crate) unsafe fn push_borrowed_table(&mut self, t: NonNull<TableData>) -> Table {
         self.tables.push(Slot::Borrowed(t));
-        Table(self.tables.len() as u32 - 1)
+        self.table_pushed()
     }
 
     /// Creates a global holding `val`.
@@ -405,12 +449,22 @@ impl Store {
     }
 
     pub(crate) fn push_global(&mut self, slot: *mut ValRaw, ty: GlobalType) -> Global {
+        if ty.ty.is_ref() {
+            self.gc.add_global(slot);
+        }
         self.globals.push(GlobalEntry { slot, ty });
         Global(self.globals.len() as u32 - 1)
     }
 
     /// A global's value.
     pub fn global_get(&self, g: Global) -> Val {
+        let v = self.global_value(g);
+        self.root_for_host(&v);
+        v
+    }
+
+    /// A global's value, for the runtime itself (not rooted for the host).
+    pub(crate) fn global_value(&self, g: Global) -> Val {
         let e = &self.globals[g.0 as usize];
         // SAFETY: global slots live as long as the store.
         unsafe { global::read(e.slot, e.ty) }
@@ -468,8 +522,9 @@ impl Store {
     /// Element `index` of a table, `None` out of bounds.
     pub fn table_get(&self, t: Table, index: u64) -> Option<Val> {
         let td = &self.tables[t.0 as usize];
-        td.get(index)
-            .map(|bits| Val::from_ref_bits(td.current_type().element, bits))
+        let v = Val::from_ref_bits(td.current_type().element, td.get(index)?);
+        self.root_for_host(&v);
+        Some(v)
     }
 
     /// Sets element `index`; fails out of bounds or on a type mismatch.
@@ -484,6 +539,13 @@ impl Store {
         } else {
             Err("out of bounds table access".into())
         }
+    }
+
+    /// Registers the table just pushed as a GC root; its handle.
+    fn table_pushed(&mut self) -> Table {
+        let t: &TableData = self.tables.last().expect("a table was pushed");
+        self.gc.add_table(t);
+        Table(self.tables.len() as u32 - 1)
     }
 
     /// `table.grow` from the host: old size, or `None`.

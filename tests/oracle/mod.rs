@@ -217,6 +217,7 @@ pub fn run_waot(wasm: &[u8]) -> Result<Execution, String> {
         Val::F64(x) => V::F64(x),
         Val::FuncRef(r) => V::Ref(r.is_none()),
         Val::ExternRef(r) => V::Ref(r.is_none()),
+        Val::AnyRef(r) => V::Ref(r.is_none()),
         Val::V128(_) => V::Ref(false),
     };
     let exports = store.exports(inst);

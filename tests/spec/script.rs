@@ -262,7 +262,7 @@ impl Runner {
                     let WastRet::Core(want) = want else {
                         return Ok(Outcome::Skipped("component value".into()));
                     };
-                    if !match_result(&self.store, g, want) {
+                    if !match_result(g, want) {
                         return Err(format!("expected {want:?}, got {g:?}"));
                     }
                 }
@@ -392,12 +392,20 @@ impl Runner {
         let Some(Extern::Func(func)) = self.store.get_export(inst, invoke.name) else {
             return Err(format!("no exported function \"{}\"", invoke.name));
         };
+        let params = self.store.func_type(func).params;
+        if params.len() != invoke.args.len() {
+            return Err(format!(
+                "{} arguments for {} parameters",
+                invoke.args.len(),
+                params.len()
+            ));
+        }
         let mut args = Vec::new();
-        for arg in &invoke.args {
+        for (arg, ty) in invoke.args.iter().zip(params) {
             let WastArg::Core(arg) = arg else {
                 return Err("component argument".into());
             };
-            args.push(arg_to_val(arg)?);
+            args.push(arg_to_val(&mut self.store, arg, ty)?);
         }
         Ok(self.store.call(func, &args))
     }

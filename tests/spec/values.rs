@@ -1,32 +1,36 @@
 //! Converting script values to runtime values and matching results.
 
-use waot_runtime::{Store, Val};
-use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
+use waot_runtime::{AnyKind, Store, Val, ValType};
+use wast::core::{NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::token::{F32, F64};
 
-/// A script argument as a runtime value.
-pub fn arg_to_val(arg: &WastArgCore<'_>) -> Result<Val, String> {
+/// A script argument as a runtime value for a parameter of type `ty`
+/// (which gives `ref.null` its hierarchy). `ref.host N` is the host value
+/// `N` converted to `anyref` in `store`.
+pub fn arg_to_val(store: &mut Store, arg: &WastArgCore<'_>, ty: ValType) -> Result<Val, String> {
     Ok(match arg {
         WastArgCore::I32(v) => Val::I32(*v),
         WastArgCore::I64(v) => Val::I64(*v),
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
         WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Func,
-            ..
-        }) => Val::FuncRef(None),
-        WastArgCore::RefNull(HeapType::Abstract {
-            ty: AbstractHeapType::Extern,
-            ..
-        }) => Val::ExternRef(None),
-        WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n as u64)),
+        WastArgCore::RefNull(_) if ty.is_ref() => Val::default_for(ty),
+        WastArgCore::RefExtern(n) => Val::ExternRef(Some(u64::from(*n))),
+        WastArgCore::RefHost(n) => Val::AnyRef(
+            store
+                .extern_to_any(Some(u64::from(*n)))
+                .map_err(|t| format!("ref.host: {t}"))?,
+        ),
         other => return Err(format!("unsupported argument {other:?}")),
     })
 }
 
 /// Whether `got` matches the expected result `want`.
-pub fn match_result(_store: &Store, got: &Val, want: &WastRetCore<'_>) -> bool {
+pub fn match_result(got: &Val, want: &WastRetCore<'_>) -> bool {
+    let any = match got {
+        Val::AnyRef(Some(a)) => Some(a.kind()),
+        _ => None,
+    };
     match (got, want) {
         (Val::I32(g), WastRetCore::I32(w)) => g == w,
         (Val::I64(g), WastRetCore::I64(w)) => g == w,
@@ -35,13 +39,23 @@ pub fn match_result(_store: &Store, got: &Val, want: &WastRetCore<'_>) -> bool {
         (Val::V128(g), WastRetCore::V128(w)) => match_v128(*g, w),
         (Val::FuncRef(r), WastRetCore::RefNull(_)) => r.is_none(),
         (Val::ExternRef(r), WastRetCore::RefNull(_)) => r.is_none(),
+        (Val::AnyRef(r), WastRetCore::RefNull(_)) => r.is_none(),
         (Val::FuncRef(r), WastRetCore::RefFunc(_)) => r.is_some(),
+        (Val::AnyRef(r), WastRetCore::RefAny) => r.is_some(),
+        (_, WastRetCore::RefEq) => matches!(
+            any,
+            Some(AnyKind::I31(_) | AnyKind::Struct { .. } | AnyKind::Array { .. })
+        ),
+        (_, WastRetCore::RefI31) => matches!(any, Some(AnyKind::I31(_))),
+        (_, WastRetCore::RefStruct) => matches!(any, Some(AnyKind::Struct { .. })),
+        (_, WastRetCore::RefArray) => matches!(any, Some(AnyKind::Array { .. })),
+        (_, WastRetCore::RefHost(n)) => any == Some(AnyKind::Host(u64::from(*n))),
         (Val::ExternRef(r), WastRetCore::RefExtern(w)) => match (r, w) {
             (Some(_), None) => true,
-            (Some(g), Some(w)) => *g == *w as u64,
+            (Some(g), Some(w)) => *g == u64::from(*w),
             (None, _) => false,
         },
-        (_, WastRetCore::Either(options)) => options.iter().any(|w| match_result(_store, got, w)),
+        (_, WastRetCore::Either(options)) => options.iter().any(|w| match_result(got, w)),
         _ => false,
     }
 }

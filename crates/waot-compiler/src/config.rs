@@ -14,13 +14,16 @@ use wasmparser::WasmFeatures;
 /// `translate/ops/exception.rs`) is on too; the legacy `try`/`catch`/
 /// `delegate`/`rethrow` proposal is not. `function-references` (typed
 /// references `(ref null? $t)`, `call_ref`, `return_call_ref`,
-/// `ref.as_non_null`, `br_on_null`, `br_on_non_null`) is on as well.
+/// `ref.as_non_null`, `br_on_null`, `br_on_non_null`) is on as well, and
+/// so is `gc` (struct and array types, `i31`, the `any`/`eq` hierarchy,
+/// casts; see `translate/ops/gc.rs` and `docs/GC.md`).
 ///
 /// Each is one flag of [`WasmFeatures`] (`TAIL_CALL`, `EXTENDED_CONST`,
-/// `MULTI_MEMORY`, `RELAXED_SIMD`, `MEMORY64`), so a front end can switch
-/// any of them off or on like wasmtime's `-W tail-call=n`. Other 3.0
-/// features (GC) validate when enabled
-/// but are reported as `CompileError::Unsupported`.
+/// `MULTI_MEMORY`, `RELAXED_SIMD`, `MEMORY64`, `EXCEPTIONS`,
+/// `FUNCTION_REFERENCES`, `GC`), so a front end can switch any of them off
+/// or on like wasmtime's `-W tail-call=n`. Other 3.0-era proposals
+/// (threads, shared-everything, stack switching) are off; those that
+/// validate when enabled are reported as `CompileError::Unsupported`.
 pub const DEFAULT_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::EXTENDED_CONST)
@@ -28,7 +31,8 @@ pub const DEFAULT_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::MEMORY64)
     .union(WasmFeatures::EXCEPTIONS)
-    .union(WasmFeatures::FUNCTION_REFERENCES);
+    .union(WasmFeatures::FUNCTION_REFERENCES)
+    .union(WasmFeatures::GC);
 
 /// How hard Cranelift optimizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -74,11 +74,14 @@ impl Candidate {
     }
 }
 
-/// Whether `body` has a wasm `loop` (the only source of loops in the IR).
+/// Whether `body` has a wasm `loop` or an `array.new` (whose fill loop is
+/// inline): the only sources of loops in the IR.
 pub fn has_loop(body: &wasmparser::FunctionBody<'_>) -> wasmparser::Result<bool> {
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
-        if let wasmparser::Operator::Loop { .. } = reader.read()? {
+        if let wasmparser::Operator::Loop { .. } | wasmparser::Operator::ArrayNew { .. } =
+            reader.read()?
+        {
             return Ok(true);
         }
     }

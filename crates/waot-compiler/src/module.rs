@@ -3,10 +3,13 @@
 //! Every input is fully validated by wasmparser before anything is
 //! translated, so later stages may rely on the validator's guarantees.
 
+use std::collections::HashMap;
+
+use waot_abi::gc::{struct_layout, StructLayout};
 use waot_abi::meta::{
-    ConstExpr, ConstOp, DataSegment, ElemSegment, Export, ExportKind, ExternType, FuncType,
-    GlobalDef, GlobalType, HeapType, Import, MemoryType, ModuleMeta, RefType, SegmentMode,
-    TableDef, TableType, TypeInfo, ValType,
+    ConstExpr, ConstOp, DataSegment, ElemSegment, Export, ExportKind, ExternType, FieldType,
+    FuncType, GcComposite, GcTypeDef, GlobalDef, GlobalType, HeapType, Import, MemoryType,
+    ModuleMeta, RefType, SegmentMode, StorageType, TableDef, TableType, TypeInfo, ValType,
 };
 use waot_abi::vmctx::VmOffsets;
 use wasmparser::{
@@ -37,6 +40,9 @@ pub struct ModuleInfo<'a> {
     pub num_imported_globals: u32,
     /// Function type index of every tag, imported first.
     pub tags: Vec<u32>,
+    /// Field offsets of every struct type, by type index (computed once,
+    /// since every `struct.get`/`struct.set` needs them).
+    pub struct_layouts: HashMap<u32, StructLayout>,
 }
 
 impl ModuleInfo<'_> {
@@ -293,8 +299,17 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
     let tags = (0..offsets.counts.num_tags)
         .filter_map(|i| meta.tag_type(i))
         .collect();
+    let struct_layouts = meta
+        .gc_types
+        .iter()
+        .filter_map(|d| match &d.ty {
+            GcComposite::Struct(fields) => Some((d.index, struct_layout(fields))),
+            GcComposite::Array(_) => None,
+        })
+        .collect();
     Ok(ModuleInfo {
         tags,
+        struct_layouts,
         meta,
         bodies,
         offsets,
@@ -306,8 +321,10 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
     })
 }
 
-/// Appends the function types of one recursion group, with their group and
-/// subtyping facts (what the runtime's canonical type ids are made of).
+/// Appends the types of one recursion group, with their group and
+/// subtyping facts (what the runtime's canonical type ids are made of): a
+/// function type to `types`; a struct or array type to `gc_types`, with an
+/// empty placeholder signature in `types` so type indices stay aligned.
 fn read_rec_group(
     group: wasmparser::RecGroup,
     meta: &mut ModuleMeta<'_>,
@@ -316,13 +333,39 @@ fn read_rec_group(
     let start = meta.types.len() as u32;
     let len = group.types().len() as u32;
     for sub in group.into_types() {
-        let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
-            return Err(unsupported("GC struct and array types", offset));
+        let index = meta.types.len() as u32;
+        let composite = &sub.composite_type;
+        if composite.shared {
+            return Err(unsupported("shared types", offset));
+        }
+        if composite.descriptor_idx.is_some() || composite.describes_idx.is_some() {
+            return Err(unsupported("custom descriptors", offset));
+        }
+        let gc = match &composite.inner {
+            wasmparser::CompositeInnerType::Func(f) => {
+                meta.types.push(FuncType {
+                    params: val_types(f.params(), offset)?,
+                    results: val_types(f.results(), offset)?,
+                });
+                None
+            }
+            wasmparser::CompositeInnerType::Struct(s) => Some(GcComposite::Struct(
+                s.fields
+                    .iter()
+                    .map(|f| field_type(f, offset))
+                    .collect::<Result<_>>()?,
+            )),
+            wasmparser::CompositeInnerType::Array(a) => {
+                Some(GcComposite::Array(field_type(&a.0, offset)?))
+            }
+            wasmparser::CompositeInnerType::Cont(_) => {
+                return Err(unsupported("continuation types", offset))
+            }
         };
-        meta.types.push(FuncType {
-            params: val_types(f.params(), offset)?,
-            results: val_types(f.results(), offset)?,
-        });
+        if let Some(ty) = gc {
+            meta.types.push(FuncType::default());
+            meta.gc_types.push(GcTypeDef { index, ty });
+        }
         let supertype =
             match sub.supertype_idxs.first() {
                 None => None,
@@ -338,6 +381,18 @@ fn read_rec_group(
         });
     }
     Ok(())
+}
+
+/// Converts a struct field or array element type.
+fn field_type(f: &wasmparser::FieldType, offset: u64) -> Result<FieldType> {
+    Ok(FieldType {
+        storage: match f.element_type {
+            wasmparser::StorageType::I8 => StorageType::I8,
+            wasmparser::StorageType::I16 => StorageType::I16,
+            wasmparser::StorageType::Val(v) => StorageType::Val(val_type(v, offset)?),
+        },
+        mutable: f.mutable,
+    })
 }
 
 fn read_names(names: wasmparser::NameSectionReader<'_>, meta: &mut ModuleMeta<'_>) {
@@ -386,12 +441,20 @@ fn val_types(tys: &[wasmparser::ValType], offset: u64) -> Result<Vec<ValType>> {
     tys.iter().map(|t| val_type(*t, offset)).collect()
 }
 
-/// Converts a reference type: `func`, `extern`, their bottom types and
-/// concrete function types (typed function references); GC and exception
-/// heap types are unsupported.
+/// Converts a reference type (see [`heap_type`]).
 fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
+    Ok(ValType::reference(RefType {
+        nullable: ty.is_nullable(),
+        heap: heap_type(ty.heap_type(), offset)?,
+    }))
+}
+
+/// Converts a heap type: the abstract heap types of the function, extern,
+/// exception and GC (`any`) hierarchies and concrete types; shared, exact
+/// and continuation heap types are unsupported.
+pub(crate) fn heap_type(ty: wasmparser::HeapType, offset: u64) -> Result<HeapType> {
     use wasmparser::{AbstractHeapType as A, HeapType as H};
-    let heap = match ty.heap_type() {
+    Ok(match ty {
         H::Abstract {
             shared: false,
             ty: abstract_ty,
@@ -402,18 +465,20 @@ fn ref_type(ty: wasmparser::RefType, offset: u64) -> Result<ValType> {
             A::NoExtern => HeapType::NoExtern,
             A::Exn => HeapType::Exn,
             A::NoExn => HeapType::NoExn,
-            _ => return Err(unsupported(&format!("reference type {ty}"), offset)),
+            A::Any => HeapType::Any,
+            A::Eq => HeapType::Eq,
+            A::I31 => HeapType::I31,
+            A::Struct => HeapType::Struct,
+            A::Array => HeapType::Array,
+            A::None => HeapType::None,
+            A::Cont | A::NoCont => return Err(unsupported(&format!("heap type {ty:?}"), offset)),
         },
         H::Concrete(i) => match i.as_module_index() {
             Some(i) => HeapType::Concrete(i),
             None => return Err(CompileError::Internal(format!("type index {i}"))),
         },
-        _ => return Err(unsupported(&format!("reference type {ty}"), offset)),
-    };
-    Ok(ValType::reference(RefType {
-        nullable: ty.is_nullable(),
-        heap,
-    }))
+        _ => return Err(unsupported(&format!("heap type {ty:?}"), offset)),
+    })
 }
 
 fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {
@@ -469,6 +534,19 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
             Op::I64Add => ConstOp::I64Add,
             Op::I64Sub => ConstOp::I64Sub,
             Op::I64Mul => ConstOp::I64Mul,
+            Op::RefI31 => ConstOp::RefI31,
+            Op::StructNew { struct_type_index } => ConstOp::StructNew(struct_type_index),
+            Op::StructNewDefault { struct_type_index } => {
+                ConstOp::StructNewDefault(struct_type_index)
+            }
+            Op::ArrayNew { array_type_index } => ConstOp::ArrayNew(array_type_index),
+            Op::ArrayNewDefault { array_type_index } => ConstOp::ArrayNewDefault(array_type_index),
+            Op::ArrayNewFixed {
+                array_type_index,
+                array_size,
+            } => ConstOp::ArrayNewFixed(array_type_index, array_size),
+            Op::AnyConvertExtern => ConstOp::AnyConvertExtern,
+            Op::ExternConvertAny => ConstOp::ExternConvertAny,
             Op::End => continue,
             other => {
                 return Err(unsupported(
@@ -513,6 +591,111 @@ mod tests {
         let err = parse(b"\0asm\x01\0\0\0\x01", WasmFeatures::WASM2)
             .err()
             .unwrap();
+        assert!(matches!(err, CompileError::Invalid { .. }), "{err}");
+    }
+
+    #[test]
+    fn gc_types_keep_their_indices_and_subtyping() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (rec
+                  (type $f (func (param (ref null $s))))
+                  (type $s (sub (struct (field (mut i8)) (field (ref null $a)))))
+                  (type $a (array (mut i16))))
+                (type $t (sub final $s (struct (field (mut i8)) (field (ref null $a)) (field eqref)))))"#,
+        )
+        .unwrap();
+        let info = parse(&wasm, crate::config::DEFAULT_FEATURES).unwrap();
+        let meta = &info.meta;
+        assert_eq!(meta.types.len(), 4);
+        assert_eq!(meta.types[1], FuncType::default());
+        let concrete = |nullable, i| {
+            ValType::reference(RefType {
+                nullable,
+                heap: HeapType::Concrete(i),
+            })
+        };
+        assert_eq!(meta.types[0].params, [concrete(true, 1)]);
+        assert_eq!(
+            meta.gc_types.iter().map(|d| d.index).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let field = |storage, mutable| FieldType { storage, mutable };
+        assert_eq!(
+            meta.gc_type(1),
+            Some(&GcComposite::Struct(vec![
+                field(StorageType::I8, true),
+                field(StorageType::Val(concrete(true, 2)), false),
+            ]))
+        );
+        assert_eq!(
+            meta.gc_type(2),
+            Some(&GcComposite::Array(field(StorageType::I16, true)))
+        );
+        assert_eq!(meta.gc_type(0), None);
+        let eqref = ValType::reference(RefType {
+            nullable: true,
+            heap: HeapType::Eq,
+        });
+        assert!(
+            matches!(meta.gc_type(3), Some(GcComposite::Struct(f)) if f[2].storage == StorageType::Val(eqref))
+        );
+        let (s, t) = (meta.type_info(1), meta.type_info(3));
+        assert_eq!((s.rec_group, s.rec_group_len, s.is_final), (0, 3, false));
+        assert_eq!((t.rec_group, t.supertype, t.is_final), (3, Some(1), true));
+        assert_eq!(info.struct_layouts[&3].offsets, [8, 16, 24]);
+    }
+
+    #[test]
+    fn gc_constant_expressions() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (type $s (struct (field i32) (field i64)))
+                (type $a (array i8))
+                (global anyref (ref.i31 (i32.const 5)))
+                (global (ref $s) (struct.new $s (i32.const 1) (i64.const 2)))
+                (global (ref $s) (struct.new_default $s))
+                (global (ref $a) (array.new $a (i32.const 7) (i32.const 3)))
+                (global (ref $a) (array.new_default $a (i32.const 3)))
+                (global (ref $a) (array.new_fixed $a 2 (i32.const 1) (i32.const 2)))
+                (global externref (extern.convert_any (ref.null any)))
+                (global anyref (any.convert_extern (ref.null extern))))"#,
+        )
+        .unwrap();
+        let info = parse(&wasm, crate::config::DEFAULT_FEATURES).unwrap();
+        let inits: Vec<_> = info.meta.globals.iter().map(|g| g.init.clone()).collect();
+        use ConstOp as C;
+        assert_eq!(
+            inits,
+            [
+                vec![C::I32(5), C::RefI31],
+                vec![C::I32(1), C::I64(2), C::StructNew(0)],
+                vec![C::StructNewDefault(0)],
+                vec![C::I32(7), C::I32(3), C::ArrayNew(1)],
+                vec![C::I32(3), C::ArrayNewDefault(1)],
+                vec![C::I32(1), C::I32(2), C::ArrayNewFixed(1, 2)],
+                vec![C::RefNull, C::ExternConvertAny],
+                vec![C::RefNull, C::AnyConvertExtern],
+            ]
+        );
+        assert_eq!(
+            info.meta.globals[0].ty.ty,
+            ValType::reference(RefType {
+                nullable: true,
+                heap: HeapType::Any
+            })
+        );
+    }
+
+    #[test]
+    fn gc_is_refused_without_the_feature() {
+        let wasm = wat::parse_str("(module (type (struct)))").unwrap();
+        let err = parse(
+            &wasm,
+            crate::config::DEFAULT_FEATURES.difference(WasmFeatures::GC),
+        )
+        .err()
+        .unwrap();
         assert!(matches!(err, CompileError::Invalid { .. }), "{err}");
     }
 }

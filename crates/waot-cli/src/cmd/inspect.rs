@@ -80,16 +80,8 @@ fn inspect(wasm: &[u8]) -> Result<Report, wasmparser::BinaryReaderError> {
     for payload in Parser::new(0).parse_all(wasm) {
         match payload? {
             Payload::TypeSection(s) => {
-                for ty in s.into_iter_err_on_gc_types() {
-                    types.push(match ty {
-                        Ok(f) => {
-                            let list = |v: &[wasmparser::ValType]| {
-                                v.iter().map(|t| val_type(*t)).collect::<Vec<_>>().join(" ")
-                            };
-                            format!("({}) -> ({})", list(f.params()), list(f.results()))
-                        }
-                        Err(_) => "gc type".to_string(),
-                    });
+                for group in s {
+                    types.extend(group?.types().map(|t| composite(&t.composite_type.inner)));
                 }
             }
             Payload::ImportSection(s) => {
@@ -193,8 +185,23 @@ fn inspect(wasm: &[u8]) -> Result<Report, wasmparser::BinaryReaderError> {
             _ => {}
         }
     }
-    let _ = CompositeInnerType::Func; // (GC types are shown as "gc type")
     Ok(r)
+}
+
+/// A type-section entry as imports and exports show it: the signature of a
+/// function type; struct and array types only keep the indices aligned.
+fn composite(t: &CompositeInnerType) -> String {
+    match t {
+        CompositeInnerType::Func(f) => {
+            let list = |v: &[wasmparser::ValType]| {
+                v.iter().map(|t| val_type(*t)).collect::<Vec<_>>().join(" ")
+            };
+            format!("({}) -> ({})", list(f.params()), list(f.results()))
+        }
+        CompositeInnerType::Struct(_) => "struct".to_string(),
+        CompositeInnerType::Array(_) => "array".to_string(),
+        CompositeInnerType::Cont(_) => "cont".to_string(),
+    }
 }
 
 fn limits(min: u64, max: Option<u64>) -> String {

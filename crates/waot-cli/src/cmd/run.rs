@@ -25,7 +25,7 @@ use waot_abi::trap::TRAP_EXIT_STATUS;
 use waot_runtime::wasi::{
     self, RUNTIME_DIR_VAR, RUNTIME_ENV_VAR, RUNTIME_INHERIT_ENV_VAR, RUNTIME_TCPLISTEN_VAR,
 };
-use waot_runtime::{Extern, InstantiateError, Module, Store, Trap, Val};
+use waot_runtime::{AnyKind, Extern, InstantiateError, Module, Store, Trap, Val};
 
 use super::{read_module, CodegenArgs};
 use crate::{cache, link};
@@ -338,7 +338,7 @@ fn type_name(ty: ValType) -> String {
 }
 
 /// A result as printed: integers signed decimal, floats as Rust prints them
-/// (`NaN`, `inf`), v128 as hex, references as `null` or `ref`.
+/// (`NaN`, `inf`), v128 as hex, references as `null`, their kind, or an `i31`'s value.
 fn format_value(v: &Val) -> String {
     match v {
         Val::I32(x) => x.to_string(),
@@ -346,9 +346,15 @@ fn format_value(v: &Val) -> String {
         Val::F32(b) => f32::from_bits(*b).to_string(),
         Val::F64(b) => f64::from_bits(*b).to_string(),
         Val::V128(x) => format!("0x{x:032x}"),
-        Val::FuncRef(None) | Val::ExternRef(None) => "null".to_string(),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) => "null".to_string(),
         Val::FuncRef(Some(_)) => "funcref".to_string(),
         Val::ExternRef(Some(x)) => format!("externref {x}"),
+        Val::AnyRef(Some(r)) => match r.kind() {
+            AnyKind::I31(x) => format!("i31 {x}"),
+            AnyKind::Struct { .. } => "structref".to_string(),
+            AnyKind::Array { len, .. } => format!("arrayref (length {len})"),
+            AnyKind::Host(x) => format!("anyref (externref {x})"),
+        },
     }
 }
 

@@ -65,6 +65,12 @@ typedef struct waot_v128 { uint8_t bytes[16]; } waot_v128;
    ref.null extern. */
 typedef struct waot_funcref waot_funcref;
 
+/* A GC reference (anyref, eqref, i31ref, structref, arrayref, nullref and
+   struct and array types): an opaque 64-bit word, 0 is null. C can only
+   hold it and pass it back to the instance that returned it (or one
+   sharing its store); it is not a pointer C may dereference. */
+typedef uint64_t waot_anyref;
+
 /* One value slot: the value's bytes from offset 0. */
 typedef union waot_val {
   int32_t i32;
@@ -74,6 +80,7 @@ typedef union waot_val {
   waot_v128 v128;
   void *ref;             /* externref (and other non-function references) */
   waot_funcref *funcref; /* funcref and typed function references */
+  waot_anyref anyref;    /* GC references */
 } waot_val;
 
 typedef struct waot_instance waot_instance; /* any module's instance */
@@ -168,46 +175,56 @@ void waot_rt_wasi_free(waot_wasi *cfg);
 "#;
 
 /// C names of value types for parameters and results.
-fn c_type(t: ValType) -> &'static str {
+fn c_type(meta: &ModuleMeta<'_>, t: ValType) -> &'static str {
     match t {
         ValType::I32 => "int32_t",
         ValType::I64 => "int64_t",
         ValType::F32 => "float",
         ValType::F64 => "double",
         ValType::V128 => "waot_v128",
-        _ if is_func_ref(t) => "waot_funcref *",
+        _ if is_func_ref(meta, t) => "waot_funcref *",
+        _ if is_gc_ref(meta, t) => "waot_anyref",
         // externref, and references C only passes along (exnref).
         _ => "void *",
     }
 }
 
 /// The `waot_val` member holding a value of type `t`.
-fn member(t: ValType) -> &'static str {
+fn member(meta: &ModuleMeta<'_>, t: ValType) -> &'static str {
     match t {
         ValType::I32 => "i32",
         ValType::I64 => "i64",
         ValType::F32 => "f32",
         ValType::F64 => "f64",
         ValType::V128 => "v128",
-        _ if is_func_ref(t) => "funcref",
+        _ if is_func_ref(meta, t) => "funcref",
+        _ if is_gc_ref(meta, t) => "anyref",
         _ => "ref",
     }
 }
 
 /// Whether `t` is a function reference type (C type `waot_funcref *`).
-fn is_func_ref(t: ValType) -> bool {
-    t.as_ref_type().is_some_and(|r| {
-        matches!(
-            r.heap,
-            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_)
-        )
+fn is_func_ref(meta: &ModuleMeta<'_>, t: ValType) -> bool {
+    t.as_ref_type().is_some_and(|r| match r.heap {
+        HeapType::Func | HeapType::NoFunc => true,
+        HeapType::Concrete(i) => meta.gc_type(i).is_none(),
+        _ => false,
+    })
+}
+
+/// Whether `t` is a GC reference type (C type `waot_anyref`).
+fn is_gc_ref(meta: &ModuleMeta<'_>, t: ValType) -> bool {
+    t.as_ref_type().is_some_and(|r| match r.heap {
+        HeapType::Concrete(i) => meta.gc_type(i).is_some(),
+        heap => heap.is_abstract_any(),
     })
 }
 
 /// A zero initializer for a local of type `t`.
-fn zero(t: ValType) -> &'static str {
+fn zero(meta: &ModuleMeta<'_>, t: ValType) -> &'static str {
     match t {
         ValType::V128 => "{{0}}",
+        _ if is_gc_ref(meta, t) => "0",
         ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => "NULL",
         _ => "0",
     }
@@ -323,7 +340,8 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
          * - Parameters follow the instance pointer; results are written\n\
          *   through the trailing out-parameters (NULL: ignore), only on WAOT_OK.\n\
          * - wasm i32/i64/f32/f64 are int32_t/int64_t/float/double; v128 is\n\
-         *   waot_v128; funcref is waot_funcref *, externref void * (NULL is null).\n\
+         *   waot_v128; funcref is waot_funcref *, externref void * (NULL is null);\n\
+         *   GC references (anyref, structs, arrays, ...) are waot_anyref (0 is null).\n\
          * - Instances are independent (each has its own memory) and may call\n\
          *   each other from host functions (re-entrant calls are allowed).\n\
          *   One thread at a time per instance.\n\
@@ -369,13 +387,13 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                     ty.params
                         .iter()
                         .enumerate()
-                        .map(|(j, t)| format!("{} p{j}", c_type(*t))),
+                        .map(|(j, t)| format!("{} p{j}", c_type(meta, *t))),
                 );
                 params.extend(
                     ty.results
                         .iter()
                         .enumerate()
-                        .map(|(j, t)| format!("{} *r{j}", c_type(*t))),
+                        .map(|(j, t)| format!("{} *r{j}", c_type(meta, *t))),
                 );
                 let _ = writeln!(
                     typedefs,
@@ -404,10 +422,10 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 );
                 let mut args = vec!["ctx".to_string()];
                 for (j, t) in ty.params.iter().enumerate() {
-                    args.push(format!("v[{j}].{}", member(*t)));
+                    args.push(format!("v[{j}].{}", member(meta, *t)));
                 }
                 for (j, t) in ty.results.iter().enumerate() {
-                    let _ = writeln!(body, "  {} r{j} = {};", c_type(*t), zero(*t));
+                    let _ = writeln!(body, "  {} r{j} = {};", c_type(meta, *t), zero(meta, *t));
                     args.push(format!("&r{j}"));
                 }
                 let _ = writeln!(body, "  int status = (({fn_type})fn)({});", args.join(", "));
@@ -417,7 +435,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 if !ty.results.is_empty() {
                     body.push_str("  if (status == 0) {\n");
                     for (j, t) in ty.results.iter().enumerate() {
-                        let _ = writeln!(body, "    v[{j}].{} = r{j};", member(*t));
+                        let _ = writeln!(body, "    v[{j}].{} = r{j};", member(meta, *t));
                     }
                     body.push_str("  }\n");
                 }
@@ -588,13 +606,13 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                     ty.params
                         .iter()
                         .enumerate()
-                        .map(|(j, t)| format!("{} p{j}", c_type(*t))),
+                        .map(|(j, t)| format!("{} p{j}", c_type(meta, *t))),
                 );
                 params.extend(
                     ty.results
                         .iter()
                         .enumerate()
-                        .map(|(j, t)| format!("{} *r{j}", c_type(*t))),
+                        .map(|(j, t)| format!("{} *r{j}", c_type(meta, *t))),
                 );
                 let is_import = export.index < num_imported_funcs;
                 let _ = writeln!(
@@ -614,7 +632,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                     h.push_str("  v[0].i64 = 0;\n");
                 }
                 for (j, t) in ty.params.iter().enumerate() {
-                    let _ = writeln!(h, "  v[{j}].{} = p{j};", member(*t));
+                    let _ = writeln!(h, "  v[{j}].{} = p{j};", member(meta, *t));
                 }
                 let _ = writeln!(
                     h,
@@ -623,7 +641,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 if !ty.results.is_empty() {
                     h.push_str("  if (status == WAOT_OK) {\n");
                     for (j, t) in ty.results.iter().enumerate() {
-                        let _ = writeln!(h, "    if (r{j}) *r{j} = v[{j}].{};", member(*t));
+                        let _ = writeln!(h, "    if (r{j}) *r{j} = v[{j}].{};", member(meta, *t));
                     }
                     h.push_str("  }\n");
                 }
@@ -650,7 +668,7 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 } else {
                     meta.globals[(i - num_imported_globals) as usize].ty
                 };
-                let (ct, m) = (c_type(g.ty), member(g.ty));
+                let (ct, m) = (c_type(meta, g.ty), member(meta, g.ty));
                 let get = names.take(&format!("{p}_{base}_get"));
                 let _ = writeln!(
                     h,
@@ -679,7 +697,13 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                 } else {
                     meta.tables[(i - num_imported_tables) as usize].ty.element
                 };
-                let ct = c_type(elem);
+                let ct = c_type(meta, elem);
+                // Declarator prefix: `void *out`, `waot_anyref out`.
+                let decl = if ct.ends_with('*') {
+                    ct.to_string()
+                } else {
+                    format!("{ct} ")
+                };
                 let size = names.take(&format!("{p}_{base}_size"));
                 let get = names.take(&format!("{p}_{base}_get"));
                 let set = names.take(&format!("{p}_{base}_set"));
@@ -690,17 +714,17 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
                      static inline uint64_t {size}({p}_instance *inst) {{\n  \
                      return waot_rt_table_size((waot_instance *)inst, {e}u);\n}}\n\n\
                      /* {what}: element index (NULL: null); WAOT_ERROR out of bounds. */\n\
-                     static inline int {get}({p}_instance *inst, uint64_t index, {ct}*out) {{\n  \
+                     static inline int {get}({p}_instance *inst, uint64_t index, {decl}*out) {{\n  \
                      void *r = NULL;\n  \
                      int status = waot_rt_table_get((waot_instance *)inst, {e}u, index, &r);\n  \
-                     if (status == WAOT_OK && out) *out = ({ct})r;\n  \
+                     if (status == WAOT_OK && out) *out = ({ct})(uintptr_t)r;\n  \
                      return status;\n}}\n\n\
                      /* {what}: sets element index; WAOT_ERROR out of bounds. */\n\
-                     static inline int {set}({p}_instance *inst, uint64_t index, {ct}ref) {{\n  \
-                     return waot_rt_table_set((waot_instance *)inst, {e}u, index, (void *)ref);\n}}\n\n\
+                     static inline int {set}({p}_instance *inst, uint64_t index, {decl}ref) {{\n  \
+                     return waot_rt_table_set((waot_instance *)inst, {e}u, index, (void *)(uintptr_t)ref);\n}}\n\n\
                      /* {what}: grows the table by delta elements set to init. */\n\
-                     static inline int {grow}({p}_instance *inst, uint64_t delta, {ct}init, uint64_t *old_size) {{\n  \
-                     return waot_rt_table_grow((waot_instance *)inst, {e}u, delta, (void *)init, old_size);\n}}\n"
+                     static inline int {grow}({p}_instance *inst, uint64_t delta, {decl}init, uint64_t *old_size) {{\n  \
+                     return waot_rt_table_grow((waot_instance *)inst, {e}u, delta, (void *)(uintptr_t)init, old_size);\n}}\n"
                 );
             }
             // Tags have no C API accessors.
@@ -798,6 +822,35 @@ mod tests {
             // The export named `pick_export` came first to the plain name.
             "static inline int m_pick_export(m_instance *inst)",
             "static inline waot_func *m_pick_export_2(m_instance *inst)",
+        ] {
+            assert!(h.contains(want), "missing `{want}` in\n{h}");
+        }
+    }
+
+    #[test]
+    fn gc_references_are_waot_anyref() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (type $s (struct (field i32)))
+                (type $f (func (param i32)))
+                (import "env" "take" (func (param (ref null $s) i31ref)))
+                (table (export "t") 1 anyref)
+                (global (export "g") (mut eqref) (ref.null eq))
+                (func (export "mk") (param (ref null $f)) (result (ref $s) arrayref)
+                  (struct.new_default $s) (ref.null array)))"#,
+        )
+        .unwrap();
+        let info = parse(&wasm, crate::config::DEFAULT_FEATURES).unwrap();
+        let h = c_header(&info.meta, "m", "m.wat");
+        for want in [
+            "typedef uint64_t waot_anyref;",
+            "typedef int (*m_env_take_fn)(void *ctx, waot_anyref p0, waot_anyref p1);",
+            "static inline int m_mk(m_instance *inst, waot_funcref * p0, waot_anyref *r0, waot_anyref *r1)",
+            "if (r0) *r0 = v[0].anyref;",
+            "static inline waot_anyref m_g_get(m_instance *inst)",
+            "static inline int m_g_set(m_instance *inst, waot_anyref value)",
+            "static inline int m_t_get(m_instance *inst, uint64_t index, waot_anyref *out)",
+            "static inline int m_t_set(m_instance *inst, uint64_t index, waot_anyref ref)",
         ] {
             assert!(h.contains(want), "missing `{want}` in\n{h}");
         }

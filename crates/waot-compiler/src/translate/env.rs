@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     self, types, ExtFuncData, ExternalName, FuncRef, GlobalValueData, InstBuilder, MemFlagsData,
     SigRef, TrapCode,
@@ -20,7 +21,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetIsa};
 use cranelift_frontend::FunctionBuilder;
 use target_lexicon::Architecture;
-use waot_abi::builtins::Builtin;
+use waot_abi::builtins::{AbiType, Builtin};
 use waot_abi::trap::TrapKind;
 use waot_abi::vmctx::{
     FUNCREF_NATIVE_FN, FUNCREF_TYPE_ID, FUNCREF_VMCTX, MEMORY_DEF_LENGTH, STORE_STACK_LIMIT,
@@ -257,9 +258,7 @@ impl<'m> FuncEnv<'m> {
         } else {
             b.ins().uextend(types::I64, index)
         };
-        let out_of_bounds =
-            b.ins()
-                .icmp(ir::condcodes::IntCC::UnsignedGreaterThanOrEqual, index, len);
+        let out_of_bounds = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         b.ins().trapnz(out_of_bounds, trap_code(oob));
         let base = b
             .ins()
@@ -395,21 +394,9 @@ impl<'m> FuncEnv<'m> {
         let addr = self.table_elem_addr(b, table, index, TrapKind::UndefinedElement);
         let p = b.ins().load(POINTER_TYPE, vm_mutable(), addr, 0);
         b.ins().trapz(p, trap_code(TrapKind::UninitializedElement));
-        let actual = b.ins().load(
-            types::I32,
-            MemFlagsData::trusted().with_readonly(),
-            p,
-            FUNCREF_TYPE_ID as i32,
-        );
-        let expected = b.ins().load(
-            types::I32,
-            vm_const(),
-            self.vmctx,
-            self.info.offsets.type_id(type_index) as i32,
-        );
-        let mismatch = b
-            .ins()
-            .icmp(ir::condcodes::IntCC::NotEqual, actual, expected);
+        let actual = self.funcref_type_id(b, p);
+        let expected = self.type_id(b, type_index);
+        let mismatch = b.ins().icmp(IntCC::NotEqual, actual, expected);
         if self.info.meta.type_info(type_index).is_final {
             // No other type can be a subtype of a final type.
             b.ins()
@@ -431,11 +418,90 @@ impl<'m> FuncEnv<'m> {
         p
     }
 
+    /// The canonical type id (an `i32`) of the function the non-null
+    /// `VmFuncRef` pointer `p` refers to.
+    pub fn funcref_type_id(&self, b: &mut FunctionBuilder<'_>, p: ir::Value) -> ir::Value {
+        let flags = MemFlagsData::trusted().with_readonly();
+        b.ins().load(types::I32, flags, p, FUNCREF_TYPE_ID as i32)
+    }
+
+    /// The canonical type id of type `type_index` (an `i32`).
+    pub fn type_id(&self, b: &mut FunctionBuilder<'_>, type_index: u32) -> ir::Value {
+        b.ins().load(
+            types::I32,
+            vm_const(),
+            self.vmctx,
+            self.info.offsets.type_id(type_index) as i32,
+        )
+    }
+
     // ---- builtins -------------------------------------------------------
 
     /// Calls `builtin` with `args` (after the VM context), trapping when it
     /// reports failure; returns its result, if it has one.
     pub fn call_builtin(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        builtin: Builtin,
+        args: &[ir::Value],
+    ) -> Option<ir::Value> {
+        let result = self.call_builtin_unchecked(b, builtin, args);
+        if let Some(kind) = builtin.trap() {
+            let status = result.expect("builtins that trap return a status");
+            b.ins().trapnz(status, trap_code(kind));
+            return None;
+        }
+        result
+    }
+
+    /// Calls GC builtin `builtin` (see `Builtin::gc_traps`) and traps with
+    /// the kind it reports: a non-zero status, an allocation result below
+    /// 256, or `u64::MAX` from a conversion (out of memory). Returns the
+    /// result of an allocating or converting builtin.
+    pub fn call_gc_builtin(
+        &mut self,
+        b: &mut FunctionBuilder<'_>,
+        builtin: Builtin,
+        args: &[ir::Value],
+    ) -> Option<ir::Value> {
+        let result = self
+            .call_builtin_unchecked(b, builtin, args)
+            .expect("GC builtins return a status or a value");
+        if matches!(
+            builtin,
+            Builtin::AnyConvertExtern | Builtin::ExternConvertAny
+        ) {
+            let failed = b.ins().icmp_imm_u(IntCC::Equal, result, -1);
+            b.ins().trapnz(failed, trap_code(TrapKind::OutOfMemory));
+            return Some(result);
+        }
+        let kinds = builtin.gc_traps();
+        let allocates = builtin.results() == [AbiType::I64];
+        let failed = if allocates {
+            b.ins().icmp_imm_u(IntCC::UnsignedLessThan, result, 256)
+        } else {
+            result
+        };
+        let cold = b.create_block();
+        let done = b.create_block();
+        b.ins().brif(failed, cold, &[], done, &[]);
+        b.seal_block(cold);
+        b.switch_to_block(cold);
+        b.set_cold_block(cold);
+        let (last, others) = kinds.split_last().expect("GC builtins can fail");
+        for &kind in others {
+            let is_kind = b.ins().icmp_imm_u(IntCC::Equal, result, kind as i64);
+            b.ins().trapnz(is_kind, trap_code(kind));
+        }
+        b.ins().trap(trap_code(*last));
+        b.seal_block(done);
+        b.switch_to_block(done);
+        allocates.then_some(result)
+    }
+
+    /// Calls `builtin` with `args` (after the VM context) and returns its
+    /// result, if it has one, without looking at it.
+    pub fn call_builtin_unchecked(
         &mut self,
         b: &mut FunctionBuilder<'_>,
         builtin: Builtin,
@@ -455,12 +521,6 @@ impl<'m> FuncEnv<'m> {
         call_args.push(self.vmctx);
         call_args.extend_from_slice(args);
         let inst = b.ins().call_indirect(sig, fnptr, &call_args);
-        let result = b.inst_results(inst).first().copied();
-        if let Some(kind) = builtin.trap() {
-            let status = result.expect("builtins that trap return a status");
-            b.ins().trapnz(status, trap_code(kind));
-            return None;
-        }
-        result
+        b.inst_results(inst).first().copied()
     }
 }

@@ -10,7 +10,9 @@
 //! The split follows the spec's instruction chapters: `ops/control.rs`,
 //! `ops/parametric.rs`, `ops/variable.rs`, `ops/numeric.rs`,
 //! `ops/conversion.rs`, `ops/memory.rs`, `ops/table.rs`, `ops/reference.rs`,
-//! `ops/call.rs`, and `ops/simd.rs` for 128-bit SIMD. Everything that knows
+//! `ops/call.rs`, `ops/simd.rs` for 128-bit SIMD, `ops/exception.rs` for
+//! exception handling and `ops/gc.rs` for GC structs, arrays, `i31` and
+//! casts. Everything that knows
 //! the VM context layout lives in `env.rs`; the operator files only speak
 //! wasm.
 //!
@@ -86,7 +88,7 @@ impl FuncTranslator {
     ///
     /// [`CompileError::Unsupported`] for any operator beyond WebAssembly 2.0
     /// and the 3.0 features tail-call, extended-const, multi-memory,
-    /// relaxed-simd, memory64, exceptions and function-references (with the
+    /// relaxed-simd, memory64, exceptions, function-references and gc (with the
     /// operator's byte offset), for 128-bit SIMD operators on an
     /// x86_64 ISA without SSSE3 and SSE4.1, or
     /// [`CompileError::Invalid`] if the body cannot be read.

@@ -872,3 +872,149 @@ fn modules_using_exceptions_are_flagged() {
         "(module (func (param exnref) (throw_ref (local.get 0))))"
     ));
 }
+
+/// Compiles a GC module (which may use `v128` fields) on [`simd_isas`].
+fn check_gc(wat: &str) -> Vec<String> {
+    let wasm = wat::parse_str(wat).unwrap();
+    let info = module::parse(&wasm, crate::config::DEFAULT_FEATURES).unwrap();
+    compile_on(&info, &simd_isas()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Structs: allocation, packed fields (truncating stores, extending loads),
+/// null checks.
+#[test]
+fn gc_structs() {
+    let clif = check_gc(
+        r#"(module
+        (type $s (struct (field (mut i8)) (field i64) (field (mut i16)) (field v128)
+                         (field (mut (ref null $s))) (field f32)))
+        (func (param i32 i64) (result (ref $s))
+          (struct.new $s (local.get 0) (local.get 1) (i32.const 0) (v128.const i64x2 1 2)
+                         (ref.null $s) (f32.const 1)))
+        (func (result (ref $s)) (struct.new_default $s))
+        (func (param (ref null $s)) (result i32)
+          (struct.get_s $s 0 (local.get 0))
+          (struct.get_u $s 2 (local.get 0))
+          i32.add
+          (i32.wrap_i64 (struct.get $s 1 (local.get 0)))
+          i32.add)
+        (func (param (ref null $s) i32)
+          (struct.set $s 0 (local.get 0) (local.get 1))
+          (struct.set $s 2 (local.get 0) (local.get 1))
+          (struct.set $s 4 (local.get 0) (local.get 0))))"#,
+    );
+    // Constant zeros (i32 0, ref.null) are already there: 4 of 6 fields
+    // are stored.
+    assert_eq!(clif[0].matches("store").count(), 4, "{}", clif[0]);
+    assert!(clif[0].contains("istore16") || clif[0].contains("istore8"));
+    assert!(clif[2].contains("sload8") && clif[2].contains("uload16"));
+    // NullStructReference is trap code 17.
+    assert!(clif[2].contains("user17"), "{}", clif[2]);
+    assert!(clif[3].contains("istore8") && clif[3].contains("istore16"));
+    // Fields are mutable: never `readonly`.
+    assert!(
+        clif[2].contains("sload8.i32 notrap aligned v"),
+        "{}",
+        clif[2]
+    );
+}
+
+/// Arrays: every allocation form, element access with bounds checks, and
+/// the bulk operations (builtins).
+#[test]
+fn gc_arrays() {
+    let clif = check_gc(
+        r#"(module
+        (type $b (array (mut i8)))
+        (type $v (array (mut v128)))
+        (type $r (array (mut anyref)))
+        (data $d "abc")
+        (elem $e anyref (ref.i31 (i32.const 1)))
+        (func (param i32) (result (ref $b)) (array.new $b (i32.const 7) (local.get 0)))
+        (func (param i32) (result (ref $v)) (array.new_default $v (local.get 0)))
+        (func (result (ref $r))
+          (array.new_fixed $r 3 (ref.i31 (i32.const 1)) (ref.null any) (ref.i31 (i32.const 2))))
+        (func (result (ref $b)) (array.new_data $b $d (i32.const 0) (i32.const 3)))
+        (func (result (ref $r)) (array.new_elem $r $e (i32.const 0) (i32.const 1)))
+        (func (param (ref null $b) i32) (result i32)
+          (array.get_s $b (local.get 0) (local.get 1))
+          (array.get_u $b (local.get 0) (local.get 1))
+          i32.add
+          (array.len (local.get 0))
+          i32.add)
+        (func (param (ref null $v) i32) (result v128)
+          (array.set $v (local.get 0) (local.get 1) (v128.const i32x4 1 2 3 4))
+          (array.get $v (local.get 0) (local.get 1)))
+        (func (param (ref null $b) (ref null $b) (ref null $r) i32)
+          (array.fill $b (local.get 0) (local.get 3) (i32.const 9) (local.get 3))
+          (array.copy $b $b (local.get 0) (i32.const 0) (local.get 1) (i32.const 1) (local.get 3))
+          (array.init_data $b $d (local.get 0) (i32.const 0) (i32.const 0) (i32.const 2))
+          (array.init_elem $r $e (local.get 2) (i32.const 0) (i32.const 0) (i32.const 1))))"#,
+    );
+    // array.new fills in a loop: a back edge to a block with a parameter.
+    assert!(clif[0].contains("istore8"), "{}", clif[0]);
+    // ArrayOutOfBounds (20) and NullArrayReference (18).
+    assert!(clif[5].contains("user20") && clif[5].contains("user18"));
+    // The OutOfMemory (13) trap of a failed allocation is in a cold block.
+    assert!(clif[1].contains("user13") && clif[1].contains("cold"));
+    // ArrayNewData can fail with MemoryOutOfBounds (5) or OutOfMemory.
+    assert!(clif[3].contains("user5") && clif[3].contains("user13"));
+}
+
+/// `i31`, `ref.eq`, casts to every kind of target, the conversions.
+#[test]
+fn gc_references_and_casts() {
+    let clif = check_gc(
+        r#"(module
+        (type $f (func))
+        (type $s (sub (struct (field i32))))
+        (type $t (sub final $s (struct (field i32))))
+        (type $a (array i8))
+        (func (param i32) (result i32 i32)
+          (i31.get_s (ref.i31 (local.get 0)))
+          (i31.get_u (ref.i31 (local.get 0))))
+        (func (param eqref eqref) (result i32) (ref.eq (local.get 0) (local.get 1)))
+        (func (param anyref) (result i32)
+          (ref.test (ref any) (local.get 0))
+          (ref.test eqref (local.get 0))
+          (ref.test (ref i31) (local.get 0))
+          (ref.test (ref null struct) (local.get 0))
+          (ref.test (ref array) (local.get 0))
+          (ref.test (ref none) (local.get 0))
+          (ref.test (ref null none) (local.get 0))
+          (ref.test (ref $s) (local.get 0))
+          (ref.test (ref null $t) (local.get 0))
+          (ref.test (ref $a) (local.get 0))
+          i32.add i32.add i32.add i32.add i32.add i32.add i32.add i32.add i32.add)
+        (func (param funcref externref) (result i32)
+          (ref.test (ref $f) (local.get 0))
+          (ref.test (ref nofunc) (local.get 0))
+          (ref.test (ref extern) (local.get 1))
+          i32.add i32.add)
+        (func (param anyref) (result (ref $s))
+          (ref.cast (ref $s) (local.get 0)))
+        (func (param anyref) (result (ref null i31))
+          (ref.cast (ref null i31) (local.get 0)))
+        (func (param anyref) (result i32)
+          (block $l (result (ref $t))
+            (br_on_cast $l anyref (ref $t) (local.get 0))
+            (block $m (result anyref)
+              (br_on_cast_fail $m anyref (ref null eq) (local.get 0)))
+            drop
+            (return (i32.const 0)))
+          drop
+          (i32.const 1))
+        (func (param externref) (result externref)
+          (extern.convert_any (any.convert_extern (local.get 0)))))"#,
+    );
+    // ref.i31 shifts in 32 bits (bit 31 falls off), then zero-extends.
+    let shl = clif[0].find("ishl").expect("ref.i31 shifts");
+    assert!(clif[0][shl..].contains("uextend.i64"), "{}", clif[0]);
+    assert!(clif[0].contains("sshr") && clif[0].contains("ushr"));
+    // Only the non-final $s asks the runtime (FuncSubtype, table slot 11).
+    assert_eq!(clif[2].matches("call_indirect").count(), 1, "{}", clif[2]);
+    // CastFailure is trap code 21.
+    assert!(clif[4].contains("user21"), "{}", clif[4]);
+    // Conversions trap with OutOfMemory on u64::MAX.
+    assert_eq!(clif[7].matches("user13").count(), 2, "{}", clif[7]);
+}
