@@ -94,6 +94,31 @@ impl FreeLists {
         None
     }
 
+    /// A whole free run of at least `granules`, unlinked and zeroed, as
+    /// (address, granules): the head of the largest class when it fits (a
+    /// long run to bump-allocate from), else a run carved like [`take`].
+    ///
+    /// [`take`]: FreeLists::take
+    pub(super) fn take_run(&mut self, granules: usize) -> Option<(usize, usize)> {
+        if self.nonempty != 0 {
+            let k = 63 - self.nonempty.leading_zeros() as usize;
+            let block = self.heads[k];
+            // SAFETY: the head of a non-empty list is a free block.
+            let (size, next) = unsafe { read_block(block) };
+            if size >= granules * GRANULE {
+                self.heads[k] = next;
+                if next == 0 {
+                    self.nonempty &= !(1 << k);
+                }
+                // SAFETY: the block is ours now; clearing its header leaves
+                // it all zero.
+                unsafe { (block as *mut [u64; 2]).write([0, 0]) };
+                return Some((block, size / GRANULE));
+            }
+        }
+        self.take(granules).map(|addr| (addr, granules))
+    }
+
     /// Unlinks `block` (after `prev`, or the head) from class `c` and returns
     /// its last `granules` as a zeroed run, putting the rest back.
     ///

@@ -60,7 +60,13 @@
 //! frees unmarked objects, unmaps huge chunks of dead objects and normal
 //! chunks left empty beyond what the next cycle's allocation budget needs.
 //! The next collection is due when the bytes allocated since this one exceed
-//! `max(MIN_THRESHOLD_BYTES, live bytes)`.
+//! `max(MIN_THRESHOLD_BYTES, 2 × live bytes)`: the heap peaks around three
+//! times the live data, and marking costs at most half a byte of tracing per
+//! byte allocated.
+//!
+//! Small objects are bump-allocated from a free run taken whole (the largest
+//! one), so most allocations are an add and a compare; the run's rest goes
+//! back on the free lists when a collection starts or a larger run is needed.
 
 mod chunk;
 mod collect;
@@ -131,6 +137,14 @@ pub struct GcHeap {
     allocated_bytes: u64,
     /// Allocated since the last collection.
     allocated_since: u64,
+    /// The bump region: small objects are cut from `[bump, bump_end)`, a
+    /// free run taken whole from the free lists, so most allocations are an
+    /// add and a compare. Its unused rest has no free-block header until
+    /// [`GcHeap::retire_bump_region`] gives it one.
+    bump: usize,
+    bump_end: usize,
+    /// Index in `chunks` of the chunk holding the bump region.
+    bump_chunk: usize,
     /// [`GcHeap::should_collect`] once `allocated_since` exceeds this.
     threshold: u64,
     collections: u64,
@@ -160,6 +174,9 @@ impl GcHeap {
             live_bytes: 0,
             allocated_bytes: 0,
             allocated_since: 0,
+            bump: 0,
+            bump_end: 0,
+            bump_chunk: 0,
             threshold: MIN_THRESHOLD_BYTES,
             collections: 0,
             _not_sync: PhantomData,
@@ -186,16 +203,12 @@ impl GcHeap {
         let addr = if bytes > LARGE_OBJECT_BYTES {
             self.add_huge_chunk(bytes)?
         } else {
-            let granules = bytes / GRANULE;
-            let addr = match self.free.take(granules) {
-                Some(addr) => addr,
-                None => {
-                    self.add_normal_chunk(bytes)?;
-                    self.free.take(granules)?
-                }
-            };
-            let i = self.chunk_index(addr).expect("free blocks lie in chunks");
-            self.chunks[i].set_start(addr);
+            if self.bump_end - self.bump < bytes {
+                self.refill_bump_region(bytes)?;
+            }
+            let addr = self.bump;
+            self.bump += bytes;
+            self.chunks[self.bump_chunk].set_start(addr);
             addr
         };
         let flags = kind as u32
@@ -243,6 +256,39 @@ impl GcHeap {
         }
     }
 
+    /// Makes the bump region a free run of at least `bytes`: the largest
+    /// free run, or a new chunk. The old region's rest goes back on the free
+    /// lists.
+    fn refill_bump_region(&mut self, bytes: usize) -> Option<()> {
+        self.retire_bump_region();
+        let granules = bytes / GRANULE;
+        let (addr, run) = match self.free.take_run(granules) {
+            Some(found) => found,
+            None => {
+                self.add_normal_chunk(bytes)?;
+                self.free.take_run(granules)?
+            }
+        };
+        self.bump = addr;
+        self.bump_end = addr + run * GRANULE;
+        self.bump_chunk = self.chunk_index(addr).expect("free runs lie in chunks");
+        Some(())
+    }
+
+    /// Gives the unused rest of the bump region a free-block header and puts
+    /// it back on the free lists (so the sweep can walk over it).
+    fn retire_bump_region(&mut self) {
+        if self.bump < self.bump_end {
+            // SAFETY: the rest of the bump region is zeroed free memory of a
+            // normal chunk that no object or list uses.
+            unsafe {
+                self.free
+                    .push(self.bump, (self.bump_end - self.bump) / GRANULE)
+            };
+        }
+        (self.bump, self.bump_end) = (0, 0);
+    }
+
     /// The index of the chunk whose range includes `addr`.
     fn chunk_index(&self, addr: usize) -> Option<usize> {
         let (first, last) = (self.chunks.first()?, self.chunks.last()?);
@@ -256,6 +302,9 @@ impl GcHeap {
     fn insert_chunk(&mut self, chunk: Chunk) {
         self.heap_bytes += chunk.len() as u64;
         let i = self.chunks.partition_point(|c| c.base() < chunk.base());
+        if self.bump < self.bump_end && i <= self.bump_chunk {
+            self.bump_chunk += 1;
+        }
         self.chunks.insert(i, chunk);
     }
 
