@@ -59,6 +59,8 @@ class Workload:
         # both read text modules.
         wat = os.path.join(self.dir, name + ".wat")
         self.wasm = wat if os.path.exists(wat) else os.path.join(self.dir, name + ".wasm")
+        # What the report's "lang" column says: the module's source language.
+        self.label = "WAT (GC)" if self.wasm == wat else self.lang
         self.native = os.path.join(OUT, "native", name)
         self.waot = os.path.join(OUT, "waot", name)
         self.cwasm = os.path.join(OUT, "wasmtime", name + ".cwasm")
@@ -511,7 +513,7 @@ def report(rows, compile_rows, startup, problems, engines, opts):
         chk = next(iter(r["out"].values()), "")
         if r.get("mismatch"):
             chk = "**MISMATCH** " + "; ".join(f"{e}: {o}" for e, o in r["out"].items())
-        P(f"| {name} | {r['w'].lang} | " + " | ".join(cells) +
+        P(f"| {name} | {r['w'].label} | " + " | ".join(cells) +
           f" | {fmt_r(wn)} | {fmt_r(ww)} | {fmt_r(tn)} | `{chk[3:]}` |")
     gm = {k: geomean(v) for k, v in g.items()}
     P(f"| **geometric mean** | | | | | **{fmt_r(gm['wn'])}** | **{fmt_r(gm['ww'])}** | **{fmt_r(gm['tn'])}** | |")
