@@ -55,7 +55,7 @@ impl GcShape {
                 let layout = gc::struct_layout(fields);
                 GcShape {
                     type_id,
-                    has_refs: fields.iter().any(|f| is_ref(&f.storage)),
+                    has_refs: gc::fields_hold_refs(fields),
                     body: ShapeBody::Struct {
                         fields: layout
                             .offsets
@@ -127,6 +127,12 @@ impl GcStore {
             host_roots: RefCell::default(),
             temp_roots: Vec::new(),
         }
+    }
+
+    /// The heap's bump region, for `StoreContext::gc_bump` (stable: the
+    /// store boxes this `GcStore`).
+    pub fn bump_region(&mut self) -> *mut waot_abi::gc::VmGcBump {
+        self.heap.bump_region()
     }
 
     /// Roots the global slot `slot` (which outlives the store's heap,

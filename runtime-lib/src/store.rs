@@ -195,6 +195,7 @@ impl Store {
             gc: Box::new(GcStore::new(exn_heap as *const ExnHeap)),
         };
         store.ctx.exn_heap = exn_heap;
+        store.ctx.gc_bump = store.gc.bump_region() as usize;
         store
     }
 

@@ -63,6 +63,67 @@ pub enum ObjectKind {
     AnyBox = 3,
 }
 
+/// Flags bit: the object's words may hold references, so the collector
+/// traces them.
+pub const SCAN_BIT: u32 = 1 << 3;
+/// The flags word holds the object's size in 16-byte granules from this
+/// bit up (bit 2, between the kind and [`SCAN_BIT`], is the collector's
+/// mark bit).
+pub const SIZE_SHIFT: u32 = 4;
+
+/// The flags word of a new object of `kind` taking `bytes` (a multiple of
+/// [`OBJECT_ALIGN`]).
+pub const fn header_flags(kind: ObjectKind, may_hold_refs: bool, bytes: u32) -> u32 {
+    let scan = if may_hold_refs { SCAN_BIT } else { 0 };
+    kind as u32 | scan | (bytes / OBJECT_ALIGN) << SIZE_SHIFT
+}
+
+/// The bytes an object of `size` bytes occupies in the heap: at least one
+/// granule, rounded up to whole granules.
+pub const fn allocation_size(size: u32) -> u32 {
+    let size = if size < OBJECT_ALIGN {
+        OBJECT_ALIGN
+    } else {
+        size
+    };
+    size.next_multiple_of(OBJECT_ALIGN)
+}
+
+/// Whether objects with these fields may hold references (and must be
+/// traced).
+pub fn fields_hold_refs(fields: &[FieldType]) -> bool {
+    fields
+        .iter()
+        .any(|f| matches!(f.storage, StorageType::Val(v) if v.is_ref()))
+}
+
+/// The region of free, zeroed heap memory that small objects are cut from by
+/// bumping `cursor` (the runtime's `GcHeap` owns it; generated code reaches
+/// it through `StoreContext::gc_bump`). An object at `a` must also get its
+/// start bit: bit `g % 64` of `starts[g / 64]`, where `g = (a - base) / 16`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct VmGcBump {
+    /// Next free byte.
+    pub cursor: usize,
+    /// End of the region (`cursor == end`: empty; allocate through the
+    /// builtin, which refills it).
+    pub end: usize,
+    /// Object-start bitmap of the chunk holding the region.
+    pub starts: *mut u64,
+    /// Start address of that chunk (granule 0 of `starts`).
+    pub base: usize,
+}
+
+/// Offset of [`VmGcBump::cursor`].
+pub const BUMP_CURSOR: u32 = 0;
+/// Offset of [`VmGcBump::end`].
+pub const BUMP_END: u32 = 8;
+/// Offset of [`VmGcBump::starts`].
+pub const BUMP_STARTS: u32 = 16;
+/// Offset of [`VmGcBump::base`].
+pub const BUMP_BASE: u32 = 24;
+
 /// Offset of the boxed word of an [`ObjectKind::ExternBox`] or
 /// [`ObjectKind::AnyBox`].
 pub const BOX_PAYLOAD: u32 = 8;
@@ -138,6 +199,21 @@ mod tests {
         assert_eq!(l.offsets, [8, 16, 24, 32]);
         assert_eq!(l.size, 48);
         assert_eq!(struct_layout(&[]).size, HEADER_SIZE);
+    }
+
+    #[test]
+    fn bump_region_offsets() {
+        use core::mem::offset_of;
+        assert_eq!(offset_of!(VmGcBump, cursor) as u32, BUMP_CURSOR);
+        assert_eq!(offset_of!(VmGcBump, end) as u32, BUMP_END);
+        assert_eq!(offset_of!(VmGcBump, starts) as u32, BUMP_STARTS);
+        assert_eq!(offset_of!(VmGcBump, base) as u32, BUMP_BASE);
+        assert_eq!(allocation_size(8), 16);
+        assert_eq!(allocation_size(24), 32);
+        assert_eq!(
+            header_flags(ObjectKind::Array, true, 48),
+            1 | SCAN_BIT | 3 << SIZE_SHIFT
+        );
     }
 
     #[test]

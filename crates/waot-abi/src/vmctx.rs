@@ -67,11 +67,16 @@ pub struct StoreContext {
     pub pending_exn: usize,
     /// The runtime's exception heap (private to the runtime).
     pub exn_heap: usize,
+    /// The store's GC bump region (`*mut waot_abi::gc::VmGcBump`), from
+    /// which generated code allocates small structs inline.
+    pub gc_bump: usize,
 }
 /// Offset of [`StoreContext::stack_limit`].
 pub const STORE_STACK_LIMIT: u32 = 0;
 /// Offset of [`StoreContext::pending_exn`].
 pub const STORE_PENDING_EXN: u32 = 8;
+/// Offset of [`StoreContext::gc_bump`].
+pub const STORE_GC_BUMP: u32 = 24;
 
 /// An exception tag: only its address matters (tags compare by identity;
 /// an imported tag is the exporter's `VmTag`).
@@ -337,6 +342,7 @@ mod tests {
             offset_of!(StoreContext, pending_exn) as u32,
             STORE_PENDING_EXN
         );
+        assert_eq!(offset_of!(StoreContext, gc_bump) as u32, STORE_GC_BUMP);
         assert_eq!(offset_of!(VmExnHeader, tag) as u32, EXN_TAG);
         assert_eq!(offset_of!(VmExnHeader, exposed) as u32, EXN_EXPOSED);
         assert_eq!(size_of::<VmExnHeader>() as u32, EXN_VALUES);

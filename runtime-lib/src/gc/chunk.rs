@@ -71,6 +71,12 @@ impl Chunk {
         self.starts[g / 64] & (1 << (g % 64)) != 0
     }
 
+    /// The object-start bitmap (one bit per granule), for the bump region:
+    /// generated code sets the bits of the objects it allocates.
+    pub(super) fn starts_ptr(&mut self) -> *mut u64 {
+        self.starts.as_mut_ptr()
+    }
+
     pub(super) fn set_start(&mut self, addr: usize) {
         let g = (addr - self.base) / GRANULE;
         self.starts[g / 64] |= 1 << (g % 64);

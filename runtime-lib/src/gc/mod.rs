@@ -78,7 +78,10 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use waot_abi::gc::{ObjectKind, HEADER_FLAGS, HEADER_TYPE_ID, KIND_MASK, OBJECT_ALIGN};
+use waot_abi::gc::{
+    header_flags as new_header_flags, ObjectKind, VmGcBump, HEADER_FLAGS, HEADER_TYPE_ID,
+    KIND_MASK, OBJECT_ALIGN, SCAN_BIT, SIZE_SHIFT,
+};
 
 use chunk::Chunk;
 use free_list::FreeLists;
@@ -92,6 +95,9 @@ const LARGE_OBJECT_BYTES: usize = 256 * 1024;
 const MIN_CHUNK_BYTES: usize = 1024 * 1024;
 /// Largest normal chunk.
 const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
+/// Largest bump region: generated code allocates from the region without
+/// asking whether a collection is due, so this bounds how late one starts.
+const MAX_REGION_BYTES: usize = 256 * 1024;
 /// Least allocation between two collections.
 const MIN_THRESHOLD_BYTES: u64 = 8 * 1024 * 1024;
 /// Default [`GcHeap::with_limit`].
@@ -99,10 +105,6 @@ const DEFAULT_LIMIT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 /// Flags bit: marked by the current collection (clear outside one).
 const MARK_BIT: u32 = 1 << 2;
-/// Flags bit: the object's words may hold references and must be traced.
-const SCAN_BIT: u32 = 1 << 3;
-/// The object's size in granules is `flags >> SIZE_SHIFT`.
-const SIZE_SHIFT: u32 = 4;
 const _: () = assert!(KIND_MASK & (MARK_BIT | SCAN_BIT) == 0 && KIND_MASK < MARK_BIT);
 /// Largest object whose granule count fits above [`SIZE_SHIFT`].
 const MAX_OBJECT_BYTES: u64 = (u32::MAX >> SIZE_SHIFT) as u64 * GRANULE as u64;
@@ -137,12 +139,14 @@ pub struct GcHeap {
     allocated_bytes: u64,
     /// Allocated since the last collection.
     allocated_since: u64,
-    /// The bump region: small objects are cut from `[bump, bump_end)`, a
-    /// free run taken whole from the free lists, so most allocations are an
+    /// The bump region: small objects are cut from `[cursor, end)`, part
+    /// of a free run taken from the free lists, here and by generated code
+    /// (`StoreContext::gc_bump` points to it), so most allocations are an
     /// add and a compare. Its unused rest has no free-block header until
     /// [`GcHeap::retire_bump_region`] gives it one.
-    bump: usize,
-    bump_end: usize,
+    region: VmGcBump,
+    /// Where the region's cursor was when the counters last included it.
+    region_counted: usize,
     /// Index in `chunks` of the chunk holding the bump region.
     bump_chunk: usize,
     /// [`GcHeap::should_collect`] once `allocated_since` exceeds this.
@@ -151,6 +155,11 @@ pub struct GcHeap {
     /// Not `Sync`: a store (and its heap) is used by one thread at a time.
     _not_sync: PhantomData<Cell<()>>,
 }
+
+// SAFETY: the only pointer a heap holds, `region.starts`, points into the
+// bitmap of one of its own chunks, which move with it; a store (and its
+// heap) is used by one thread at a time.
+unsafe impl Send for GcHeap {}
 
 impl Default for GcHeap {
     fn default() -> GcHeap {
@@ -174,8 +183,13 @@ impl GcHeap {
             live_bytes: 0,
             allocated_bytes: 0,
             allocated_since: 0,
-            bump: 0,
-            bump_end: 0,
+            region: VmGcBump {
+                cursor: 0,
+                end: 0,
+                starts: std::ptr::null_mut(),
+                base: 0,
+            },
+            region_counted: 0,
             bump_chunk: 0,
             threshold: MIN_THRESHOLD_BYTES,
             collections: 0,
@@ -199,21 +213,21 @@ impl GcHeap {
         if bytes > MAX_OBJECT_BYTES {
             return None;
         }
+        let flags = new_header_flags(kind, may_hold_refs, bytes as u32);
         let bytes = bytes as usize;
         let addr = if bytes > LARGE_OBJECT_BYTES {
-            self.add_huge_chunk(bytes)?
+            let addr = self.add_huge_chunk(bytes)?;
+            self.count(bytes as u64);
+            addr
         } else {
-            if self.bump_end - self.bump < bytes {
+            if self.region.end - self.region.cursor < bytes {
                 self.refill_bump_region(bytes)?;
             }
-            let addr = self.bump;
-            self.bump += bytes;
+            let addr = self.region.cursor;
+            self.region.cursor += bytes;
             self.chunks[self.bump_chunk].set_start(addr);
             addr
         };
-        let flags = kind as u32
-            | if may_hold_refs { SCAN_BIT } else { 0 }
-            | ((bytes / GRANULE) as u32) << SIZE_SHIFT;
         // SAFETY: `addr` is a fresh, zeroed object of `bytes` (at least 16)
         // bytes, 16-byte aligned.
         unsafe {
@@ -224,10 +238,25 @@ impl GcHeap {
                 .byte_add(HEADER_FLAGS as usize)
                 .write(flags);
         }
-        self.live_bytes += bytes as u64;
-        self.allocated_bytes += bytes as u64;
-        self.allocated_since += bytes as u64;
         NonNull::new(addr as *mut u8)
+    }
+
+    /// The bump region generated code allocates from; its address is
+    /// stable while the heap does not move (the store boxes it).
+    pub fn bump_region(&mut self) -> *mut VmGcBump {
+        &mut self.region
+    }
+
+    /// Adds `bytes` of new objects to the counters.
+    fn count(&mut self, bytes: u64) {
+        self.live_bytes += bytes;
+        self.allocated_bytes += bytes;
+        self.allocated_since += bytes;
+    }
+
+    /// Bytes bumped out of the region since the counters last included it.
+    fn uncounted(&self) -> u64 {
+        (self.region.cursor - self.region_counted) as u64
     }
 
     /// Whether `word` is the start address of an allocated object of this
@@ -243,22 +272,23 @@ impl GcHeap {
     /// Whether enough has been allocated since the last collection that the
     /// next allocation should collect first.
     pub fn should_collect(&self) -> bool {
-        self.allocated_since > self.threshold
+        self.allocated_since + self.uncounted() > self.threshold
     }
 
     /// The heap's counters.
     pub fn stats(&self) -> GcStats {
         GcStats {
             collections: self.collections,
-            live_bytes: self.live_bytes,
+            live_bytes: self.live_bytes + self.uncounted(),
             heap_bytes: self.heap_bytes,
-            allocated_bytes: self.allocated_bytes,
+            allocated_bytes: self.allocated_bytes + self.uncounted(),
         }
     }
 
-    /// Makes the bump region a free run of at least `bytes`: the largest
-    /// free run, or a new chunk. The old region's rest goes back on the free
-    /// lists.
+    /// Makes the bump region at least `bytes` of free memory: the start of
+    /// the largest free run (at most [`MAX_REGION_BYTES`] of it, the rest
+    /// stays free), or of a new chunk. The old region's rest goes back on
+    /// the free lists.
     fn refill_bump_region(&mut self, bytes: usize) -> Option<()> {
         self.retire_bump_region();
         let granules = bytes / GRANULE;
@@ -269,24 +299,36 @@ impl GcHeap {
                 self.free.take_run(granules)?
             }
         };
-        self.bump = addr;
-        self.bump_end = addr + run * GRANULE;
-        self.bump_chunk = self.chunk_index(addr).expect("free runs lie in chunks");
+        let len = (run * GRANULE).min(bytes.max(MAX_REGION_BYTES));
+        if len < run * GRANULE {
+            // SAFETY: the run's rest is zeroed free memory nothing else uses.
+            unsafe { self.free.push(addr + len, run - len / GRANULE) };
+        }
+        let i = self.chunk_index(addr).expect("free runs lie in chunks");
+        self.bump_chunk = i;
+        self.region = VmGcBump {
+            cursor: addr,
+            end: addr + len,
+            starts: self.chunks[i].starts_ptr(),
+            base: self.chunks[i].base(),
+        };
+        self.region_counted = addr;
         Some(())
     }
 
-    /// Gives the unused rest of the bump region a free-block header and puts
-    /// it back on the free lists (so the sweep can walk over it).
+    /// Counts what was bumped out of the region, gives its unused rest a
+    /// free-block header and puts it back on the free lists (so the sweep
+    /// can walk over it), and empties it.
     fn retire_bump_region(&mut self) {
-        if self.bump < self.bump_end {
+        self.count(self.uncounted());
+        let VmGcBump { cursor, end, .. } = self.region;
+        if cursor < end {
             // SAFETY: the rest of the bump region is zeroed free memory of a
             // normal chunk that no object or list uses.
-            unsafe {
-                self.free
-                    .push(self.bump, (self.bump_end - self.bump) / GRANULE)
-            };
+            unsafe { self.free.push(cursor, (end - cursor) / GRANULE) };
         }
-        (self.bump, self.bump_end) = (0, 0);
+        (self.region.cursor, self.region.end) = (0, 0);
+        self.region_counted = 0;
     }
 
     /// The index of the chunk whose range includes `addr`.
@@ -302,7 +344,7 @@ impl GcHeap {
     fn insert_chunk(&mut self, chunk: Chunk) {
         self.heap_bytes += chunk.len() as u64;
         let i = self.chunks.partition_point(|c| c.base() < chunk.base());
-        if self.bump < self.bump_end && i <= self.bump_chunk {
+        if self.region.cursor < self.region.end && i <= self.bump_chunk {
             self.bump_chunk += 1;
         }
         self.chunks.insert(i, chunk);

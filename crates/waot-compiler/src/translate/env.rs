@@ -24,8 +24,9 @@ use target_lexicon::Architecture;
 use waot_abi::builtins::{AbiType, Builtin};
 use waot_abi::trap::TrapKind;
 use waot_abi::vmctx::{
-    FUNCREF_NATIVE_FN, FUNCREF_TYPE_ID, FUNCREF_VMCTX, MEMORY_DEF_LENGTH, STORE_STACK_LIMIT,
-    TABLE_DEF_BASE, TABLE_DEF_LENGTH, TABLE_ELEMENT_SIZE, VMCTX_BUILTINS, VMCTX_STORE,
+    FUNCREF_NATIVE_FN, FUNCREF_TYPE_ID, FUNCREF_VMCTX, MEMORY_DEF_LENGTH, STORE_GC_BUMP,
+    STORE_STACK_LIMIT, TABLE_DEF_BASE, TABLE_DEF_LENGTH, TABLE_ELEMENT_SIZE, VMCTX_BUILTINS,
+    VMCTX_STORE,
 };
 
 use crate::abi::{self, POINTER_TYPE};
@@ -423,6 +424,16 @@ impl<'m> FuncEnv<'m> {
     pub fn funcref_type_id(&self, b: &mut FunctionBuilder<'_>, p: ir::Value) -> ir::Value {
         let flags = MemFlagsData::trusted().with_readonly();
         b.ins().load(types::I32, flags, p, FUNCREF_TYPE_ID as i32)
+    }
+
+    /// The store's GC bump region (`*mut waot_abi::gc::VmGcBump`): fixed
+    /// for the store's lifetime, so the loads may be hoisted.
+    pub fn gc_bump_region(&self, b: &mut FunctionBuilder<'_>) -> ir::Value {
+        let store = b
+            .ins()
+            .load(POINTER_TYPE, vm_const(), self.vmctx, VMCTX_STORE as i32);
+        b.ins()
+            .load(POINTER_TYPE, vm_const(), store, STORE_GC_BUMP as i32)
     }
 
     /// The canonical type id of type `type_index` (an `i32`).

@@ -22,8 +22,8 @@ use cranelift_codegen::ir::{
 };
 use waot_abi::builtins::Builtin;
 use waot_abi::gc::{
-    storage_size, ObjectKind, ARRAY_DATA, ARRAY_LENGTH, HEADER_FLAGS, HEADER_TYPE_ID, I31_TAG,
-    KIND_MASK,
+    self, storage_size, ObjectKind, ARRAY_DATA, ARRAY_LENGTH, BUMP_BASE, BUMP_CURSOR, BUMP_END,
+    BUMP_STARTS, HEADER_FLAGS, HEADER_TYPE_ID, I31_TAG, KIND_MASK, OBJECT_ALIGN,
 };
 use waot_abi::meta::{FieldType, GcComposite, HeapType, RefType, StorageType};
 use waot_abi::trap::TrapKind;
@@ -280,8 +280,7 @@ fn struct_new(cx: &mut FuncCx<'_, '_>, type_index: u32, default: bool) -> Result
     } else {
         cx.popn(fields.len())
     };
-    let t = index_const(cx, type_index);
-    let object = gc_builtin_value(cx, Builtin::GcNewStruct, &[t]);
+    let object = allocate_struct(cx, type_index, fields)?;
     for ((field, &offset), &value) in fields.iter().zip(offsets).zip(&values) {
         if !is_zero(cx, value) {
             store(cx, field.storage, value, object, offset);
@@ -289,6 +288,73 @@ fn struct_new(cx: &mut FuncCx<'_, '_>, type_index: u32, default: bool) -> Result
     }
     cx.push(object);
     Ok(())
+}
+
+/// A zeroed struct of type `type_index` with its header written, bumped
+/// out of the store's bump region inline (`waot_abi::gc::VmGcBump`: move
+/// the cursor, write the header, set the object's start bit), or from the
+/// `GcNewStruct` builtin when the region has no room (which refills it, and
+/// collects when one is due).
+fn allocate_struct(
+    cx: &mut FuncCx<'_, '_>,
+    type_index: u32,
+    fields: &[FieldType],
+) -> Result<ir::Value> {
+    let size = match cx.env.info.struct_layouts.get(&type_index) {
+        Some(layout) => layout.size,
+        None => return Err(not_a("a struct type", type_index)),
+    };
+    let bytes = gc::allocation_size(size);
+    let header = gc::header_flags(ObjectKind::Struct, gc::fields_hold_refs(fields), bytes);
+    let f = object_flags();
+
+    let region = cx.env.gc_bump_region(&mut cx.b);
+    let cursor = cx.b.ins().load(POINTER_TYPE, f, region, BUMP_CURSOR as i32);
+    let end = cx.b.ins().load(POINTER_TYPE, f, region, BUMP_END as i32);
+    let next = cx.b.ins().iadd_imm_u(cursor, i64::from(bytes));
+    let fits = cx.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, next, end);
+    let (fast, slow, done) = (
+        cx.b.create_block(),
+        cx.b.create_block(),
+        cx.b.create_block(),
+    );
+    let object = cx.b.append_block_param(done, POINTER_TYPE);
+    cx.b.ins().brif(fits, fast, &[], slow, &[]);
+
+    cx.b.seal_block(fast);
+    cx.b.switch_to_block(fast);
+    cx.b.ins().store(f, next, region, BUMP_CURSOR as i32);
+    let type_id = cx.env.type_id(&mut cx.b, type_index);
+    cx.b.ins().store(f, type_id, cursor, HEADER_TYPE_ID as i32);
+    let header = cx.b.ins().iconst(types::I32, i64::from(header));
+    cx.b.ins().store(f, header, cursor, HEADER_FLAGS as i32);
+    let base = cx.b.ins().load(POINTER_TYPE, f, region, BUMP_BASE as i32);
+    let starts = cx.b.ins().load(POINTER_TYPE, f, region, BUMP_STARTS as i32);
+    let offset = cx.b.ins().isub(cursor, base);
+    let granule =
+        cx.b.ins()
+            .ushr_imm_u(offset, i64::from(OBJECT_ALIGN.trailing_zeros()));
+    let word = cx.b.ins().ushr_imm_u(granule, 6);
+    let word_offset = cx.b.ins().ishl_imm_u(word, 3);
+    let word_addr = cx.b.ins().iadd(starts, word_offset);
+    let one = cx.b.ins().iconst(types::I64, 1);
+    // `ishl` takes the shift amount modulo 64: the granule's bit in its word.
+    let bit = cx.b.ins().ishl(one, granule);
+    let bits = cx.b.ins().load(types::I64, f, word_addr, 0);
+    let bits = cx.b.ins().bor(bits, bit);
+    cx.b.ins().store(f, bits, word_addr, 0);
+    cx.b.ins().jump(done, &[BlockArg::Value(cursor)]);
+
+    cx.b.seal_block(slow);
+    cx.b.switch_to_block(slow);
+    cx.b.set_cold_block(slow);
+    let t = index_const(cx, type_index);
+    let allocated = gc_builtin_value(cx, Builtin::GcNewStruct, &[t]);
+    cx.b.ins().jump(done, &[BlockArg::Value(allocated)]);
+
+    cx.b.seal_block(done);
+    cx.b.switch_to_block(done);
+    Ok(object)
 }
 
 /// `struct.get x y`, `struct.get_s x y`, `struct.get_u x y`
