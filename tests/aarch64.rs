@@ -26,11 +26,12 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
 use support::wasi_corpus::{check_corpus, Platform};
-use support::{describe, repo_root, run, waot_bin, waot_build, Expectations, Output};
+use support::{
+    check_files, describe, on_path, repo_root, run, waot_bin, waot_build, Expectations, Output,
+};
 
 /// The cross target under test.
 const TARGET: &str = "aarch64-unknown-linux-gnu";
@@ -88,7 +89,7 @@ fn qemu_wrapper() -> Vec<OsString> {
     if cfg!(target_arch = "aarch64") {
         Vec::new()
     } else {
-        vec![which("qemu-aarch64").into(), "-L".into(), SYSROOT.into()]
+        vec![on_path("qemu-aarch64").into(), "-L".into(), SYSROOT.into()]
     }
 }
 
@@ -109,17 +110,6 @@ fn arm64_command(exe: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// The absolute path of program `name` on `PATH` (the commands run with a
-/// cleared environment, so no `PATH` lookup happens there).
-fn which(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("`{name}` not found on PATH; run scripts/setup.sh"))
-}
-
 /// What `file` says about `path`.
 fn file_type(path: &Path) -> String {
     let out = run(Command::new("file").arg("-b").arg(path), LIMIT)
@@ -131,30 +121,6 @@ fn file_type(path: &Path) -> String {
         describe(out.status)
     );
     out.stdout_text().trim().to_string()
-}
-
-/// Runs `check` on every input in parallel; panics listing all failures.
-fn check_all(inputs: &[PathBuf], check: impl Fn(&Path) -> Result<(), String> + Sync) {
-    let failures: Vec<String> = thread::scope(|s| {
-        let handles: Vec<_> = inputs
-            .iter()
-            .map(|input| {
-                let check = &check;
-                s.spawn(move || check(input).map_err(|e| format!("{}: {e}", input.display())))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("check thread panicked").err())
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n\n{}",
-        failures.len(),
-        inputs.len(),
-        failures.join("\n\n")
-    );
 }
 
 #[test]
@@ -348,7 +314,7 @@ fn static_trap() {
 #[test]
 fn traps() {
     let inputs = files_with_ext("tests/traps", "wat");
-    check_all(&inputs, |input| {
+    check_files(&inputs, |input| {
         let source = fs::read_to_string(input).map_err(|e| e.to_string())?;
         let expected = Expectations::parse(&source)?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -397,7 +363,7 @@ fn program_run(name: &str) -> ProgramRun {
 #[test]
 fn wasi_programs() {
     let inputs = files_with_ext("tests/programs", "wasm");
-    check_all(&inputs, |input| {
+    check_files(&inputs, |input| {
         let name = stem(input);
         let how = program_run(&name);
         let expected_path = input.with_extension("expected");

@@ -24,11 +24,11 @@
 mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{describe, repo_root, run, waot_bin};
+use support::{describe, on_path, repo_root, run, waot_bin};
 
 const LIMIT: Duration = Duration::from_secs(120);
 
@@ -320,15 +320,6 @@ fn arm64_command(exe: &Path) -> Command {
     let mut c = Command::new(on_path("qemu-aarch64"));
     c.arg("-L").arg(AARCH64_SYSROOT).arg(exe);
     c
-}
-
-fn on_path(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("`{name}` not found on PATH; run scripts/setup.sh"))
 }
 
 /// The C compiler for arm64: the native one on an arm64 host.

@@ -26,11 +26,12 @@ mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::thread;
 use std::time::Duration;
 
 use object::{Object, ObjectSymbol};
-use support::{backtrace_frames, describe, repo_root, run, waot_bin, Expectations, Output};
+use support::{
+    backtrace_frames, check_files, describe, repo_root, run, waot_bin, Expectations, Output,
+};
 
 /// Safety net for `waot` itself and for the programs it builds.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -83,34 +84,10 @@ fn build(input: &Path, dir: &Path) -> Result<PathBuf, String> {
     Ok(exe)
 }
 
-/// Runs `check` on every input in parallel; panics listing all failures.
-fn check_all(inputs: &[PathBuf], check: impl Fn(&Path) -> Result<(), String> + Sync) {
-    let failures: Vec<String> = thread::scope(|s| {
-        let handles: Vec<_> = inputs
-            .iter()
-            .map(|input| {
-                let check = &check;
-                s.spawn(move || check(input).map_err(|e| format!("{}: {e}", input.display())))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("check thread panicked").err())
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n\n{}",
-        failures.len(),
-        inputs.len(),
-        failures.join("\n\n")
-    );
-}
-
 #[test]
 fn traps() {
     let inputs = files_with_ext("tests/traps", "wat");
-    check_all(&inputs, |input| {
+    check_files(&inputs, |input| {
         let source = fs::read_to_string(input).map_err(|e| e.to_string())?;
         let expected = Expectations::parse(&source)?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -170,7 +147,7 @@ fn program_run(name: &str) -> ProgramRun {
 #[test]
 fn wasi_programs() {
     let inputs = files_with_ext("tests/programs", "wasm");
-    check_all(&inputs, |input| {
+    check_files(&inputs, |input| {
         let name = stem(input);
         let how = program_run(&name);
         let expected_path = input.with_extension("expected");
@@ -216,7 +193,7 @@ fn wasi_programs() {
 fn compile_is_deterministic() {
     let mut inputs = files_with_ext("tests/programs", "wasm");
     inputs.push(repo_root().join("examples/hello/hello.wat"));
-    check_all(&inputs, |input| {
+    check_files(&inputs, |input| {
         let objects: Vec<Vec<u8>> = (0..2)
             .map(|_| {
                 let dir = tempfile::tempdir().map_err(|e| e.to_string())?;

@@ -15,6 +15,51 @@ use std::time::{Duration, Instant};
 #[allow(dead_code, reason = "used by some of the test binaries")]
 pub mod wasi_corpus;
 
+/// Runs `check` on every item, each in its own thread; panics listing all
+/// failures.
+pub fn check_all_parallel<T: Sync>(items: &[T], check: impl Fn(&T) -> Result<(), String> + Sync) {
+    let failures: Vec<String> = thread::scope(|s| {
+        let handles: Vec<_> = items
+            .iter()
+            .map(|item| {
+                let check = &check;
+                s.spawn(move || check(item))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("check thread panicked").err())
+            .collect()
+    });
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n\n{}",
+        failures.len(),
+        items.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// [`check_all_parallel`] over input files, each failure prefixed with its
+/// file.
+pub fn check_files(inputs: &[PathBuf], check: impl Fn(&Path) -> Result<(), String> + Sync) {
+    check_all_parallel(inputs, |input| {
+        check(input).map_err(|e| format!("{}: {e}", input.display()))
+    });
+}
+
+/// The absolute path of program `name` on `PATH` (for commands run with a
+/// cleared environment, where no `PATH` lookup happens).
+#[allow(dead_code, reason = "used by the cross-target test binaries only")]
+pub fn on_path(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("`{name}` not found on PATH; run scripts/setup.sh"))
+}
+
 /// Compiles `wat` for the host (symbols prefixed with `prefix`) and loads
 /// it in-process, as an embedder of the runtime sees it.
 #[allow(dead_code, reason = "used by the in-process test binaries only")]

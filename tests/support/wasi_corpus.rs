@@ -113,23 +113,7 @@ pub fn check_corpus(platform: &Platform, runtime_grants: bool) {
             modes.into_iter().map(move |g| (p, g))
         })
         .collect();
-    let failures: Vec<String> = thread::scope(|s| {
-        let handles: Vec<_> = runs
-            .iter()
-            .map(|&(p, g)| s.spawn(move || check_program(platform, p, g)))
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("check thread panicked").err())
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n\n{}",
-        failures.len(),
-        runs.len(),
-        failures.join("\n\n")
-    );
+    super::check_all_parallel(&runs, |&(p, g)| check_program(platform, p, g));
 }
 
 /// Builds and runs one manifest program on `platform`.
