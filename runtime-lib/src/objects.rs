@@ -49,7 +49,6 @@ pub(crate) enum ShapeBody {
 impl GcShape {
     /// The shape of `composite`, whose canonical id is `type_id`.
     pub fn new(composite: &GcComposite, type_id: u32) -> GcShape {
-        let is_ref = |s: &StorageType| matches!(s, StorageType::Val(v) if v.is_ref());
         match composite {
             GcComposite::Struct(fields) => {
                 let layout = gc::struct_layout(fields);
@@ -69,7 +68,7 @@ impl GcShape {
             }
             GcComposite::Array(f) => GcShape {
                 type_id,
-                has_refs: is_ref(&f.storage),
+                has_refs: gc::fields_hold_refs(std::slice::from_ref(f)),
                 body: ShapeBody::Array(f.storage),
             },
         }

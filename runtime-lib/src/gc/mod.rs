@@ -79,8 +79,8 @@ use std::marker::PhantomData;
 use std::ptr::NonNull;
 
 use waot_abi::gc::{
-    header_flags as new_header_flags, ObjectKind, VmGcBump, HEADER_FLAGS, HEADER_TYPE_ID,
-    KIND_MASK, OBJECT_ALIGN, SCAN_BIT, SIZE_SHIFT,
+    allocation_size, header_flags as new_header_flags, ObjectKind, VmGcBump, HEADER_FLAGS,
+    HEADER_TYPE_ID, KIND_MASK, OBJECT_ALIGN, SCAN_BIT, SIZE_SHIFT,
 };
 
 use chunk::Chunk;
@@ -209,11 +209,13 @@ impl GcHeap {
         kind: ObjectKind,
         may_hold_refs: bool,
     ) -> Option<NonNull<u8>> {
-        let bytes = u64::from(size.max(OBJECT_ALIGN)).next_multiple_of(GRANULE as u64);
-        if bytes > MAX_OBJECT_BYTES {
+        // MAX_OBJECT_BYTES is a multiple of the granule, so a size up to it
+        // rounds up to at most it (and never overflows).
+        if u64::from(size) > MAX_OBJECT_BYTES {
             return None;
         }
-        let flags = new_header_flags(kind, may_hold_refs, bytes as u32);
+        let bytes = allocation_size(size);
+        let flags = new_header_flags(kind, may_hold_refs, bytes);
         let bytes = bytes as usize;
         let addr = if bytes > LARGE_OBJECT_BYTES {
             let addr = self.add_huge_chunk(bytes)?;
