@@ -12,6 +12,10 @@ use super::{
 };
 use crate::trap::signals::thread_stack_bounds;
 
+/// Visits the conservative roots with the given visitor; false when they
+/// cannot be known (the collection is then skipped).
+type StackScan<'a> = dyn FnMut(&mut dyn FnMut(u64)) -> bool + 'a;
+
 impl GcHeap {
     /// Frees every object not reachable from a root: a word of the current
     /// thread's stack (from this call's frame to the stack top, callee-saved
@@ -23,6 +27,34 @@ impl GcHeap {
     /// on another stack, such as a signal stack): live objects could be
     /// missed.
     pub fn collect(&mut self, extra_roots: &mut dyn FnMut(&mut RootVisitor)) {
+        self.collect_from(&mut scan_stack, extra_roots);
+    }
+
+    /// Collects as [`collect`](Self::collect) would if the stack held
+    /// exactly `stack_words`: the tests' way to state the conservative roots
+    /// without the stale words a real stack and registers may hold.
+    #[cfg(test)]
+    pub(super) fn collect_with_stack_words(
+        &mut self,
+        stack_words: &[u64],
+        extra_roots: &mut dyn FnMut(&mut RootVisitor),
+    ) {
+        self.collect_from(
+            &mut |visit| {
+                stack_words.iter().for_each(|&w| visit(w));
+                true
+            },
+            extra_roots,
+        );
+    }
+
+    /// Collects with the words `scan_stack` visits as conservative roots;
+    /// does nothing when it returns false (stack bounds unknown).
+    fn collect_from(
+        &mut self,
+        scan_stack: &mut StackScan,
+        extra_roots: &mut dyn FnMut(&mut RootVisitor),
+    ) {
         self.allocated_since = 0;
         self.retire_bump_region();
         let mut marker = Marker {

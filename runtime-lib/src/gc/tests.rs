@@ -2,10 +2,10 @@
 //!
 //! The stack is scanned conservatively, so a test that expects an object to
 //! be freed allocates it in a separate frame, keeps only its complement
-//! (`!addr`, never a pointer) and clears the dead stack below before
-//! collecting. Heaps are boxed, as a store boxes its own: a heap's fields
-//! (its bump region) hold addresses inside the heap, which the stack scan
-//! would otherwise see as references.
+//! (`!addr`, never a pointer) and states the collection's stack words
+//! instead of scanning the real stack. Heaps are boxed, as a store boxes
+//! its own: a heap's fields (its bump region) hold addresses inside the
+//! heap, which the stack scan would otherwise see as references.
 
 use std::hint::black_box;
 use std::ptr::NonNull;
@@ -63,9 +63,23 @@ fn is_live(heap: &GcHeap, hidden: u64) -> bool {
     heap.is_object(!hidden)
 }
 
-fn collect_unrooted(heap: &mut GcHeap) {
+/// Collects with this thread's stack as the only root; the caller keeps
+/// its objects in locals.
+fn collect_with_this_stack(heap: &mut GcHeap) {
     clear_dead_stack();
     heap.collect(&mut no_roots);
+}
+
+/// Collects with `hidden` (complements of objects) as the only roots. The
+/// real stack is not scanned: registers and stack slots may still hold an
+/// address from a computation a moment ago (even a fresh thread's stack may
+/// be a reused one), which would keep an object the test expects freed.
+fn collect_rooted(heap: &mut GcHeap, hidden: &[u64]) {
+    heap.collect_with_stack_words(&[], &mut |visit| hidden.iter().for_each(|&h| visit(!h)));
+}
+
+fn collect_unrooted(heap: &mut GcHeap) {
+    collect_rooted(heap, &[]);
 }
 
 #[test]
@@ -139,9 +153,8 @@ fn objects_bumped_inline_are_like_allocated_ones() {
     let objects = bumped_list(&mut heap);
     assert!(objects.iter().all(|&o| is_live(&heap, o)));
     assert_eq!(heap.stats().live_bytes, 32 * 1000);
-    clear_dead_stack();
     // Reachable from the first, they all survive; then they are garbage.
-    heap.collect(&mut |visit| visit(!objects[0]));
+    collect_rooted(&mut heap, &[objects[0]]);
     assert!(objects.iter().all(|&o| is_live(&heap, o)));
     assert_eq!(heap.stats().live_bytes, 32 * 1000);
     collect_unrooted(&mut heap);
@@ -196,7 +209,7 @@ fn a_stack_local_keeps_its_object_alive() {
     let interior = [addr(heap.alloc(64, 5, ObjectKind::Struct, true).unwrap()) + 40];
     black_box(&kept);
     black_box(&interior);
-    collect_unrooted(&mut heap);
+    collect_with_this_stack(&mut heap);
     black_box(&kept);
     black_box(&interior);
     assert!(heap.is_object(kept[0]));
@@ -210,8 +223,7 @@ fn extra_roots_keep_objects_alive() {
     let mut heap = Box::new(GcHeap::new());
     let rooted = garbage(&mut heap, 1, 32)[0];
     let dead = garbage(&mut heap, 1, 32)[0];
-    clear_dead_stack();
-    heap.collect(&mut |visit| visit(!rooted));
+    collect_rooted(&mut heap, &[rooted]);
     assert!(is_live(&heap, rooted));
     assert!(!is_live(&heap, dead));
     assert_eq!(heap.stats().live_bytes, 32);
@@ -243,8 +255,7 @@ fn objects_reachable_through_fields_survive_however_deep() {
     let mut heap = Box::new(GcHeap::new());
     let mut nodes = Vec::with_capacity(N);
     let head = chain(&mut heap, N, &mut nodes);
-    clear_dead_stack();
-    heap.collect(&mut |visit| visit(!head));
+    collect_rooted(&mut heap, &[head]);
     assert_eq!(heap.stats().live_bytes, 16 * N as u64);
     assert!(nodes.iter().all(|&n| is_live(&heap, n)));
     check_links(&nodes);
@@ -268,8 +279,7 @@ fn fields_hold_whole_references_only() {
     // object is a number, and does not keep that object alive.
     let mut heap = Box::new(GcHeap::new());
     let (holder, target) = interior_link(&mut heap);
-    clear_dead_stack();
-    heap.collect(&mut |visit| visit(!holder));
+    collect_rooted(&mut heap, &[holder]);
     assert!(is_live(&heap, holder));
     assert!(!is_live(&heap, target));
     assert_eq!(heap.stats().live_bytes, 16);
@@ -299,20 +309,14 @@ fn objects_not_scanned_do_not_keep_others_alive() {
     let mut heap = Box::new(GcHeap::new());
     let target = garbage(&mut heap, 1, 16)[0];
     let hidden = bytes_pointing_to(&mut heap, target);
-    clear_dead_stack();
-    heap.collect(&mut |visit| visit(!hidden));
+    collect_rooted(&mut heap, &[hidden]);
     assert!(is_live(&heap, hidden));
     assert!(!is_live(&heap, target));
 }
 
-/// Collects while only a local of this frame holds `!hidden + offset`
-/// (computed without ever holding `!hidden`).
-#[inline(never)]
+/// Collects while the stack holds only `!hidden + offset`.
 fn collect_with_stack_word(heap: &mut GcHeap, hidden: u64, offset: u64) {
-    let word = [!hidden.wrapping_sub(offset)];
-    black_box(&word);
-    collect_unrooted(heap);
-    black_box(&word);
+    heap.collect_with_stack_words(&[(!hidden).wrapping_add(offset)], &mut no_roots);
 }
 
 #[test]
@@ -325,7 +329,6 @@ fn huge_objects_live_and_die() {
     collect_with_stack_word(&mut heap, obj, SIZE - 1);
     assert!(is_live(&heap, obj));
     // One past its end does not.
-    clear_dead_stack();
     collect_with_stack_word(&mut heap, obj, SIZE);
     assert!(!is_live(&heap, obj));
     assert_eq!(heap.stats().heap_bytes, 0);
