@@ -606,3 +606,70 @@ fn inherit_env_and_linker() {
     );
     assert!(!dir.path().join("never").exists());
 }
+
+/// A memory with 1-byte pages (custom-page-sizes) grown byte by byte past an
+/// OS page boundary: every byte up to its length works (any failure is an
+/// `unreachable` trap in `$grow_and_fill`), and the first byte past it traps
+/// in `$load_past_end`, though that byte is on an accessible OS page.
+const SMALL_PAGES_WAT: &str = r#";; EXPECT-STATUS: 134
+;; EXPECT-STDERR: error: wasm trap: out of bounds memory access
+;; EXPECT-FRAME: load_past_end (wasm function 1)
+(module
+  (memory (export "memory") 0 (pagesize 1))
+  (table $calls 1 funcref)
+  (elem (table $calls) (i32.const 0) func $load_past_end)
+
+  (func $grow_and_fill (param $n i32)
+    (local $i i32)
+    (loop $next
+      (if (i32.ne (memory.grow (i32.const 1)) (local.get $i)) (then unreachable))
+      (i32.store8 (local.get $i) (local.get $i))
+      (if (i32.ne (i32.load8_u (local.get $i)) (i32.and (local.get $i) (i32.const 0xff)))
+        (then unreachable))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+    (if (i32.ne (memory.size) (local.get $n)) (then unreachable)))
+
+  (func $load_past_end (param $addr i32) (result i32)
+    (i32.load8_u (local.get $addr)))
+
+  (func (export "_start")
+    (call $grow_and_fill (i32.const 5001))
+    (drop (call_indirect $calls (param i32) (result i32)
+      (i32.const 5001) (i32.const 0)))))"#;
+
+#[test]
+fn one_byte_page_memory_traps_at_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("small_pages.wat");
+    fs::write(&input, SMALL_PAGES_WAT).unwrap();
+    let exe = dir.path().join("small_pages");
+    let build = |features: &[&str]| {
+        let mut args = vec!["build"];
+        args.extend_from_slice(features);
+        args.extend([path_str(&input), "-o", path_str(&exe)]);
+        waot_str(&args)
+    };
+    let out = build(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "custom page sizes are off by default"
+    );
+    assert!(
+        out.stderr_text().contains("page size"),
+        "{}",
+        out.stderr_text()
+    );
+
+    let out = build(&["-W", "custom-page-sizes"]);
+    assert!(out.status.success(), "{}", out.stderr_text());
+    let out = run(Command::new(&exe).env_clear(), LIMIT).unwrap_or_else(|e| panic!("{e}"));
+    let problems = Expectations::parse(SMALL_PAGES_WAT).unwrap().check(&out);
+    assert!(
+        problems.is_empty(),
+        "{}\n--- stderr:\n{}",
+        problems.join("\n"),
+        out.stderr_text()
+    );
+}

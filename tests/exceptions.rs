@@ -178,3 +178,158 @@ fn exnref_outlives_a_plain_catch() {
     let inst = store.instantiate(&m, &[]).unwrap();
     assert_eq!(call(&mut store, inst, "f", &[]), Ok(vec![Val::I32(15)]));
 }
+
+/// The legacy exception-handling instructions (`try`, `catch`, `catch_all`,
+/// `rethrow`, `delegate`), as LLVM emits them for C++, in their flat text
+/// form (which the text parser still reads).
+const LEGACY: &str = r#"(module
+  (tag $e (param i32))
+  (tag $f)
+  (func $throw (param i32) (throw $e (local.get 0)))
+  (func $throw_f (throw $f))
+
+  ;; `$e` from a callee is caught with its payload; `$f` by catch_all.
+  (func (export "catch_by_tag") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      if
+        call $throw_f
+      end
+      local.get 0
+      i32.const 100
+      i32.add
+      call $throw
+      i32.const -1
+    catch $e
+      i32.const 1
+      i32.add
+    catch_all
+      i32.const 0
+    end)
+
+  ;; A clause rethrows to its caller, which catches the same exception.
+  (func $catch_and_rethrow (param i32)
+    try
+      local.get 0
+      call $throw
+    catch $e
+      drop
+      rethrow 0
+    end)
+  (func (export "rethrow_across_frames") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      call $catch_and_rethrow
+      i32.const -1
+    catch $e
+    end)
+
+  ;; A nested clause rethrows the outer clause's exception.
+  (func (export "rethrow_outer") (result i32)
+    try (result i32)
+      try
+        i32.const 7
+        call $throw
+      catch $e
+        drop
+        try
+          call $throw_f
+        catch $f
+          rethrow 1
+        end
+      end
+      i32.const -1
+    catch $e
+    end)
+
+  ;; `delegate` skips the middle `try`'s clauses.
+  (func (export "delegate_to_outer") (result i32)
+    try $outer (result i32)
+      try (result i32)
+        try
+          i32.const 3
+          call $throw
+        delegate $outer
+        i32.const -1
+      catch $e
+        i32.const 1000
+        i32.add
+      end
+    catch $e
+      i32.const 10
+      i32.add
+    end)
+
+  ;; `delegate` to the function's label: on to the caller.
+  (func $delegate_to_caller (param i32)
+    try
+      local.get 0
+      call $throw
+    delegate 0)
+  (func (export "delegate_to_caller") (param i32) (result i32)
+    try (result i32)
+      local.get 0
+      call $delegate_to_caller
+      i32.const -1
+    catch $e
+    end)
+
+  ;; Each iteration catches an exception and branches out of the clause.
+  (func (export "sum_caught") (param $n i32) (result i32)
+    (local $sum i32)
+    block $done
+      loop $next
+        local.get $n
+        i32.eqz
+        br_if $done
+        try
+          local.get $n
+          call $throw
+        catch $e
+          local.get $sum
+          i32.add
+          local.set $sum
+          local.get $n
+          i32.const 1
+          i32.sub
+          local.set $n
+          br $next
+        end
+      end
+    end
+    local.get $sum)
+
+  ;; Only `$f` is caught: `$e` goes on to the host.
+  (func (export "uncaught")
+    try
+      i32.const 1
+      call $throw
+    catch $f
+    end))"#;
+
+#[test]
+fn legacy_try_catch_rethrow_delegate() {
+    let mut store = Store::new();
+    let m = module(LEGACY, "legacy");
+    let inst = store.instantiate(&m, &[]).unwrap();
+    let mut run = |name: &str, args: &[Val]| call(&mut store, inst, name, args);
+    assert_eq!(run("catch_by_tag", &[Val::I32(0)]), Ok(vec![Val::I32(101)]));
+    assert_eq!(run("catch_by_tag", &[Val::I32(1)]), Ok(vec![Val::I32(0)]));
+    assert_eq!(
+        run("rethrow_across_frames", &[Val::I32(42)]),
+        Ok(vec![Val::I32(42)])
+    );
+    assert_eq!(run("rethrow_outer", &[]), Ok(vec![Val::I32(7)]));
+    assert_eq!(run("delegate_to_outer", &[]), Ok(vec![Val::I32(13)]));
+    assert_eq!(
+        run("delegate_to_caller", &[Val::I32(5)]),
+        Ok(vec![Val::I32(5)])
+    );
+    assert_eq!(
+        run("sum_caught", &[Val::I32(100)]),
+        Ok(vec![Val::I32(5050)])
+    );
+    assert_eq!(run("uncaught", &[]), Err(TrapKind::UncaughtException));
+    // The store is clean after the uncaught exception.
+    assert_eq!(run("catch_by_tag", &[Val::I32(0)]), Ok(vec![Val::I32(101)]));
+}

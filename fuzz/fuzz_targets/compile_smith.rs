@@ -14,14 +14,15 @@ fn module(data: &[u8]) -> Result<Vec<u8>> {
     let mut config = oracle::smith_config();
     // Everything waot compiles by default (waot_compiler::DEFAULT_FEATURES:
     // WebAssembly 2.0 + tail calls, extended const, multi-memory, relaxed
-    // SIMD, memory64, exceptions, typed function references, GC); the
-    // differential target keeps to 2.0 without SIMD, plus memory64.
+    // SIMD, memory64, exceptions, typed function references, GC, threads);
+    // the differential target keeps to 2.0 without SIMD, plus memory64.
     config.simd_enabled = true;
     config.exceptions_enabled = true;
     config.gc_enabled = true;
     config.relaxed_simd_enabled = true;
     config.tail_call_enabled = true;
     config.extended_const_enabled = true;
+    config.threads_enabled = true;
     config.max_memories = 4;
     // Compile-only: no need to keep execution cheap.
     config.max_imports = 100;

@@ -15,6 +15,7 @@ use waot_abi::vmctx::VMCTX_INSTANCE;
 use crate::instance::InstanceData;
 
 mod gc_ops;
+mod wait;
 use crate::table::{self, in_bounds};
 
 /// The builtin table, in [`Builtin`] order.
@@ -42,6 +43,9 @@ pub const TABLE: [*const u8; Builtin::COUNT] = [
     gc_ops::array_init_elem as *const u8,
     gc_ops::any_convert_extern as *const u8,
     gc_ops::extern_convert_any as *const u8,
+    wait::memory_atomic_wait32 as *const u8,
+    wait::memory_atomic_wait64 as *const u8,
+    wait::memory_atomic_notify as *const u8,
 ];
 
 /// The instance behind a VM context.

@@ -39,7 +39,6 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use waot_abi::meta::{
@@ -411,7 +410,7 @@ fn instantiate(
     };
     let mut globals = Vec::new();
     let wasi_ctx = match wasi {
-        Some(w) => Some(Rc::new(RefCell::new(wasi_ctx(w).map_err(err)?))),
+        Some(w) => Some(Arc::new(std::sync::Mutex::new(wasi_ctx(w).map_err(err)?))),
         None => None,
     };
     let mut externs = Vec::with_capacity(imports.len());
@@ -871,8 +870,10 @@ pub unsafe extern "C" fn waot_rt_memory(
     })
 }
 
-/// Grows exported memory `export_index` by `delta_pages`; the old size in
-/// pages goes to `*old_pages` (if non-null). [`WAOT_ERROR`] when it cannot grow.
+/// Grows exported memory `export_index` by `delta_pages` of its pages (64
+/// KiB, or 1 byte for a memory declared with `(pagesize 1)`); the old size
+/// in pages goes to `*old_pages` (if non-null). [`WAOT_ERROR`] when it
+/// cannot grow.
 ///
 /// # Safety
 ///
@@ -1227,8 +1228,9 @@ pub unsafe extern "C" fn waot_rt_func_free(func: *mut HostFunc) {
 
 const NO_MAX: u64 = u64::MAX;
 
-/// A new memory of `min_pages` pages, at most `max_pages` (`UINT64_MAX`:
-/// no maximum), that instances can import. Null on failure
+/// A new memory of `min_pages` 64 KiB pages, at most `max_pages`
+/// (`UINT64_MAX`: no maximum), that instances can import (a module that
+/// imports a memory with 1-byte pages cannot take it). Null on failure
 /// ([`waot_rt_last_error`] says why).
 #[no_mangle]
 pub extern "C" fn waot_rt_memory_new(min_pages: u64, max_pages: u64) -> *mut HostMemory {
@@ -1238,6 +1240,7 @@ pub extern "C" fn waot_rt_memory_new(min_pages: u64, max_pages: u64) -> *mut Hos
             max_pages: (max_pages != NO_MAX).then_some(max_pages),
             memory64: false,
             shared: false,
+            page_size_log2: waot_abi::WASM_PAGE_SIZE_LOG2,
         };
         match MemoryData::new(ty) {
             Ok(m) => {
@@ -1274,8 +1277,9 @@ pub unsafe extern "C" fn waot_rt_memory_data(mem: *mut HostMemory, len: *mut usi
     data.as_mut_ptr()
 }
 
-/// Grows a memory by `delta_pages`; the old size in pages goes to
-/// `*old_pages` (if non-null). [`WAOT_ERROR`] when it cannot grow.
+/// Grows a memory by `delta_pages` of its pages (64 KiB, or 1 byte for an
+/// exported memory declared with `(pagesize 1)`); the old size in pages
+/// goes to `*old_pages` (if non-null). [`WAOT_ERROR`] when it cannot grow.
 ///
 /// # Safety
 ///

@@ -140,7 +140,7 @@ pub fn run_module(module: &Arc<Module>, ctx: WasiCtx) -> i32 {
 }
 
 /// Prints a trap (unless it is `proc_exit`) and returns the exit status.
-fn report(trap: &Trap) -> i32 {
+pub(crate) fn report(trap: &Trap) -> i32 {
     if let Some(code) = trap.exit_code() {
         return code;
     }

@@ -11,7 +11,9 @@
 //! existed is freed right away (builtin `ExnRelease`); one that became an
 //! `exnref` (`catch_ref`, `catch_all_ref`: the header's `exposed` flag)
 //! lives until its store is dropped, since it may be kept in a local,
-//! global or table and the runtime does not trace references.
+//! global or table and the runtime does not trace references. A legacy
+//! `catch` clause holds its object in the same word (see
+//! `VmExnHeader::exposed`) and releases it when the clause is left.
 //!
 //! Propagation (the compiler's side is `translate/ops/exception.rs`): an
 //! exception that leaves a function is stored in

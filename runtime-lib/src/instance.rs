@@ -231,6 +231,7 @@ fn check_imports(
 pub(crate) fn memory_matches(m: MemoryType, req: MemoryType) -> bool {
     m.memory64 == req.memory64
         && m.shared == req.shared
+        && m.page_size_log2 == req.page_size_log2
         && limits_match(m.min_pages, m.max_pages, req.min_pages, req.max_pages)
 }
 

@@ -45,6 +45,7 @@ mod sys;
 pub mod table;
 #[cfg(test)]
 mod testutil;
+mod threads;
 pub mod trap;
 mod val;
 pub mod wasi;
@@ -55,6 +56,7 @@ pub use instance::InstantiateError;
 pub use module::{Module, RuntimeError};
 pub use signatures::canonical_type_id;
 pub use store::{Extern, Func, FuncRef, Global, Instance, Memory, Store, Table};
+pub use threads::SharedMemory;
 pub use trap::{Backtrace, Frame, HostReason, MemoryAccess, Trap};
 pub use val::{AnyKind, AnyRef, Val};
 pub use waot_abi::meta::{FuncType, GlobalType, MemoryType, ModuleMeta, TableType, ValType};

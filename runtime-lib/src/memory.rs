@@ -1,30 +1,51 @@
 //! Linear memories (spec §4.2.8 "memory instances").
 //!
-//! A 32-bit memory reserves 8 GiB + 64 KiB of address space up front
-//! (`PROT_NONE`, `MAP_NORESERVE`): 4 GiB of addressable memory plus 4 GiB of
-//! guard, which covers any `u32` address plus `u32` offset plus access size.
-//! Generated code therefore never bounds-checks its loads and stores; the
-//! fault is the check.
+//! A 32-bit memory with 64 KiB pages reserves 8 GiB + 64 KiB of address
+//! space up front (`PROT_NONE`, `MAP_NORESERVE`): 4 GiB of addressable
+//! memory plus 4 GiB of guard, which covers any `u32` address plus `u32`
+//! offset plus access size. Generated code therefore never bounds-checks its
+//! loads and stores; the fault is the check.
 //!
 //! A 64-bit memory (memory64) cannot be covered by a guard, so generated
 //! code checks every access against `current_length`. It reserves its
 //! maximum up front, capped at [`MAX_PAGES_64`] pages (16 GiB); a memory
 //! without a declared maximum reserves the whole cap. No guard follows it.
 //!
-//! Either way only `[0, current_length)` is read-write, growing is an
-//! `mprotect`, and the base never moves (generated code caches it).
+//! A memory with 1-byte pages (custom-page-sizes) can end inside an OS
+//! page, so generated code checks its accesses like a 64-bit memory's; it
+//! reserves its maximum up front in the same way (at most 4 GiB for a
+//! 32-bit one, the 16 GiB cap for a 64-bit one), with no guard.
+//!
+//! Either way only `[0, current_length)` is read-write (rounded up to whole
+//! OS pages for a small-page memory, whose accesses are checked against
+//! the exact length), growing is an `mprotect`, and the base never moves
+//! (generated code caches it).
+//!
+//! A shared memory (threads) is the same object, used by several threads
+//! (`crate::SharedMemory`): its length is atomic and `grow` takes `&self`,
+//! serialized by the memory's lock, so racing grows each take effect once
+//! and every thread sees the new length.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use waot_abi::meta::MemoryType;
+
 use waot_abi::vmctx::VmMemoryDef;
-use waot_abi::WASM_PAGE_SIZE;
+use waot_abi::{WASM_PAGE_SIZE, WASM_PAGE_SIZE_LOG2};
 
-use crate::sys::{Mmap, Prot};
+use crate::sys::{page_size, round_up, Mmap, Prot};
 
-/// Bytes reserved per 32-bit memory: 4 GiB addressable + 4 GiB guard + one page.
+/// Bytes reserved per 32-bit memory with 64 KiB pages: 4 GiB addressable +
+/// 4 GiB guard + one page.
 pub const RESERVATION_BYTES: usize = (8 << 30) + WASM_PAGE_SIZE as usize;
 
-/// Largest page count of a 32-bit memory.
+/// Largest page count of a 32-bit memory with 64 KiB pages.
 pub const MAX_PAGES_32: u64 = 65536;
+
+/// Largest size in bytes (and pages) of a 32-bit memory with 1-byte pages:
+/// 4 GiB - 1, the most validation allows (its page count must fit in a
+/// `u32`).
+pub const MAX_BYTES_32_SMALL_PAGES: u64 = u32::MAX as u64;
 
 /// Largest page count of a 64-bit memory (16 GiB): the runtime's cap, what
 /// a 64-bit memory without a declared maximum reserves. The spec allows
@@ -41,10 +62,18 @@ pub struct MemoryData {
     pub def: VmMemoryDef,
     ty: MemoryType,
     map: Mmap,
+    /// Serializes `grow` (a shared memory's threads may race to grow it).
+    grow_lock: Mutex<()>,
 }
 
 // SAFETY: the raw pointer in `def` points into `map`, which this value owns.
 unsafe impl Send for MemoryData {}
+// SAFETY: a shared memory (threads) is used by several threads at once.
+// Its length is atomic and `grow` is serialized by `grow_lock`; the bytes
+// are the wasm program's shared memory, which its threads access
+// concurrently by design (with atomics where they synchronize), just as
+// generated code does.
+unsafe impl Sync for MemoryData {}
 
 impl MemoryData {
     /// Reserves and commits a memory of type `ty`.
@@ -56,23 +85,24 @@ impl MemoryData {
                 ty.min_pages
             ));
         }
-        let reserve = if ty.memory64 {
-            (max * WASM_PAGE_SIZE) as usize
+        let reserve = if ty.memory64 || has_small_pages(ty) {
+            (max << ty.page_size_log2) as usize
         } else {
             RESERVATION_BYTES
         };
         let map = Mmap::new(reserve, Prot::None)
             .map_err(|e| format!("cannot reserve linear memory: {e}"))?;
-        let len = (ty.min_pages * WASM_PAGE_SIZE) as usize;
-        map.protect(0, len, Prot::ReadWrite)
+        let len = (ty.min_pages << ty.page_size_log2) as usize;
+        map.protect(0, round_up(len, page_size()), Prot::ReadWrite)
             .map_err(|e| format!("cannot commit linear memory: {e}"))?;
         Ok(MemoryData {
             def: VmMemoryDef {
                 base: map.as_ptr(),
-                current_length: len as u64,
+                current_length: AtomicU64::new(len as u64),
             },
             ty,
             map,
+            grow_lock: Mutex::new(()),
         })
     }
 
@@ -85,14 +115,16 @@ impl MemoryData {
         }
     }
 
-    /// Current size in pages.
+    /// Current size in the memory's pages (64 KiB, or 1 byte).
     pub fn pages(&self) -> u64 {
-        self.def.current_length / WASM_PAGE_SIZE
+        self.len_bytes() >> self.ty.page_size_log2
     }
 
     /// Current size in bytes.
     pub fn len_bytes(&self) -> u64 {
-        self.def.current_length
+        // Acquire: pairs with the release in `grow` (another thread's, for a
+        // shared memory).
+        self.def.current_length.load(Ordering::Acquire)
     }
 
     /// First byte.
@@ -110,23 +142,35 @@ impl MemoryData {
     pub fn data_mut(&mut self) -> &mut [u8] {
         // SAFETY: `[base, base + current_length)` is committed read-write and
         // owned by this memory.
-        unsafe { std::slice::from_raw_parts_mut(self.def.base, self.def.current_length as usize) }
+        unsafe { std::slice::from_raw_parts_mut(self.def.base, self.len_bytes() as usize) }
     }
 
     /// `memory.grow`: returns the old size in pages, or `None` when the new
-    /// size would exceed the maximum (the memory is then unchanged).
-    pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
+    /// size would exceed the maximum (the memory is then unchanged). Takes
+    /// `&self`: threads sharing a memory may grow it at the same time (one
+    /// after the other, under the memory's lock).
+    pub fn grow(&self, delta_pages: u64) -> Option<u64> {
+        let _one_grow_at_a_time = self
+            .grow_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let old = self.pages();
         let new = old.checked_add(delta_pages)?;
         if new > max_pages(self.ty) {
             return None;
         }
-        let old_len = self.def.current_length as usize;
-        let new_len = (new * WASM_PAGE_SIZE) as usize;
+        let old_len = self.len_bytes() as usize;
+        let new_len = (new << self.ty.page_size_log2) as usize;
+        // With 1-byte pages the old end may be inside an OS page that is
+        // already read-write (and still zero: accesses past the length trap).
+        let committed = round_up(old_len, page_size());
+        let to_commit = round_up(new_len, page_size()).saturating_sub(committed);
         self.map
-            .protect(old_len, new_len - old_len, Prot::ReadWrite)
+            .protect(committed, to_commit, Prot::ReadWrite)
             .ok()?;
-        self.def.current_length = new_len as u64;
+        self.def
+            .current_length
+            .store(new_len as u64, Ordering::Release);
         Some(old)
     }
 
@@ -134,17 +178,25 @@ impl MemoryData {
     pub fn check_range(&self, offset: u64, len: u64) -> bool {
         offset
             .checked_add(len)
-            .is_some_and(|end| end <= self.def.current_length)
+            .is_some_and(|end| end <= self.len_bytes())
     }
 }
 
+/// Whether `ty` has pages smaller than 64 KiB (custom-page-sizes), so its
+/// length is not always a multiple of the OS page size.
+fn has_small_pages(ty: MemoryType) -> bool {
+    ty.page_size_log2 < WASM_PAGE_SIZE_LOG2
+}
+
 /// The most pages a memory of type `ty` may have here: its declared
-/// maximum, capped by the runtime's limit for its address type.
+/// maximum, capped by the runtime's limit for its address type (the same
+/// number of bytes whatever the page size, except a 32-bit memory with
+/// 1-byte pages, which stops a byte short of 4 GiB).
 fn max_pages(ty: MemoryType) -> u64 {
-    let cap = if ty.memory64 {
-        MAX_PAGES_64
-    } else {
-        MAX_PAGES_32
+    let cap = match (ty.memory64, has_small_pages(ty)) {
+        (true, _) => (MAX_PAGES_64 * WASM_PAGE_SIZE) >> ty.page_size_log2,
+        (false, false) => MAX_PAGES_32,
+        (false, true) => MAX_BYTES_32_SMALL_PAGES >> ty.page_size_log2,
     };
     ty.max_pages.unwrap_or(cap).min(cap)
 }
@@ -159,6 +211,7 @@ mod tests {
             max_pages: max,
             memory64: false,
             shared: false,
+            page_size_log2: WASM_PAGE_SIZE_LOG2,
         }
     }
 
@@ -181,7 +234,7 @@ mod tests {
 
     #[test]
     fn limits() {
-        let mut m = MemoryData::new(ty(0, None)).unwrap();
+        let m = MemoryData::new(ty(0, None)).unwrap();
         assert_eq!(m.grow(65537), None);
         assert_eq!(m.grow(u64::MAX), None);
         assert!(MemoryData::new(ty(65537, None)).is_err());
@@ -214,7 +267,7 @@ mod tests {
     #[test]
     fn memory64_cap() {
         // No maximum: the whole cap is reserved, growing stops there.
-        let mut m = MemoryData::new(ty64(0, None)).unwrap();
+        let m = MemoryData::new(ty64(0, None)).unwrap();
         assert!(m.reservation_contains(m.base() as usize + (16 << 30) - 1));
         assert_eq!(m.grow(MAX_PAGES_64 + 1), None);
         assert_eq!(m.grow(1 << 47), None);
@@ -224,8 +277,54 @@ mod tests {
         let err = MemoryData::new(ty64(MAX_PAGES_64 + 1, None)).unwrap_err();
         assert!(err.contains("exceeds 262144"), "{err}");
         // A 0-page maximum reserves (next to) nothing and cannot grow.
-        let mut empty = MemoryData::new(ty64(0, Some(0))).unwrap();
+        let empty = MemoryData::new(ty64(0, Some(0))).unwrap();
         assert_eq!(empty.grow(1), None);
         assert_eq!(empty.grow(0), Some(0));
+    }
+
+    fn ty_small(min: u64, max: Option<u64>) -> MemoryType {
+        MemoryType {
+            page_size_log2: 0,
+            ..ty(min, max)
+        }
+    }
+
+    #[test]
+    fn one_byte_pages() {
+        let mut m = MemoryData::new(ty_small(3, Some(10_000))).unwrap();
+        assert_eq!((m.pages(), m.len_bytes()), (3, 3));
+        // Byte by byte across OS page boundaries: every new byte is
+        // writable and zero, the memory's length is exact.
+        for len in 4..=10_000 {
+            assert_eq!(m.grow(1), Some(len - 1));
+            assert_eq!(m.pages(), len);
+            let data = m.data_mut();
+            assert_eq!(data.len() as u64, len);
+            assert_eq!(data[len as usize - 1], 0);
+            data[len as usize - 1] = 0xff;
+        }
+        assert_eq!(m.grow(1), None);
+        assert!(m.check_range(9_999, 1));
+        assert!(!m.check_range(9_999, 2));
+        assert_eq!(m.current_type().min_pages, 10_000);
+        // The reservation is the maximum (rounded to OS pages), no guard.
+        assert!(!m.reservation_contains(m.base() as usize + (1 << 20)));
+    }
+
+    #[test]
+    fn one_byte_page_caps() {
+        // 32-bit: 2^32 - 1 bytes, so the page count fits in a `u32`.
+        let m = MemoryData::new(ty_small(0, None)).unwrap();
+        assert_eq!(m.grow(1 << 32), None);
+        assert_eq!(m.grow(u64::from(u32::MAX)), Some(0));
+        assert_eq!(m.grow(1), None);
+        // 64-bit: the same 16 GiB cap as with 64 KiB pages.
+        let small64 = MemoryType {
+            memory64: true,
+            ..ty_small(0, None)
+        };
+        let m = MemoryData::new(small64).unwrap();
+        assert_eq!(m.grow(MAX_PAGES_64 * WASM_PAGE_SIZE + 1), None);
+        assert_eq!(m.grow(MAX_PAGES_64 * WASM_PAGE_SIZE), Some(0));
     }
 }

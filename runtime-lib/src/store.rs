@@ -90,7 +90,9 @@ pub(crate) struct FuncInfo {
 
 /// A memory or table that several stores can refer to (the C API's
 /// host-created objects, imported by instances that each have their own
-/// store). Accessed only by the thread running the store that uses it.
+/// store). Accessed only by the thread running the store that uses it,
+/// except a shared memory (threads), which is `Sync` and crosses threads
+/// as a `crate::SharedMemory`.
 pub struct SharedCell<T>(UnsafeCell<T>);
 
 impl<T> SharedCell<T> {
@@ -391,7 +393,18 @@ impl Store {
     }
 
     pub(crate) fn push_memory(&mut self, m: Box<MemoryData>) -> Memory {
-        self.memories.push(Slot::Own(m));
+        // A shared memory (threads) can be handed to other stores and
+        // threads (`Store::shared_memory`), so it lives behind an `Arc`.
+        let slot = if m.current_type().shared {
+            #[expect(
+                clippy::arc_with_non_send_sync,
+                reason = "crosses threads only as a `SharedMemory` (Send + Sync, see threads.rs)"
+            )]
+            Slot::Shared(Arc::new(SharedCell::new(*m)))
+        } else {
+            Slot::Own(m)
+        };
+        self.memories.push(slot);
         Memory(self.memories.len() as u32 - 1)
     }
 

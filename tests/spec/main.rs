@@ -8,8 +8,10 @@
 //!
 //! Which scripts: `WAOT_SPEC_DIR` (`:`-separated folders, whose `.wast` files
 //! are run, not their subfolders, or single `.wast` files); default
-//! `../shared/spec-tests/2.0` and `2.0/simd`. Features follow the first
-//! path: WebAssembly 2.0 under a `2.0` path, waot's 3.0 set otherwise. Output: one row per file, then (for 3.0 runs) one row per
+//! `../shared/spec-tests/2.0` and `2.0/simd`. Features follow each file's
+//! path (`features_for`): WebAssembly 2.0 under a `2.0` folder, else
+//! WebAssembly 3.0, plus the proposal of a `legacy/` or `proposals/NAME/`
+//! folder. Output: one row per file, then (for 3.0 runs) one row per
 //! feature (see `feature.rs`), then `N passed, M failed`.
 //!
 //! `WAOT_SPEC_FILTER=a,b` keeps only the files whose name contains `a` or
@@ -21,6 +23,7 @@
 //! skipped instead of failed; without it (2.0 CI) such modules fail.
 
 mod feature;
+mod legacy_text;
 mod script;
 mod values;
 
@@ -77,14 +80,13 @@ fn main() {
         let filter = filter.to_string_lossy().into_owned();
         files.retain(|path| matches_filter(path, &filter));
     }
-    let features = features_for(&roots[0]);
-    let by_feature = features != WasmFeatures::WASM2;
+    let by_feature = files.iter().any(|f| features_for(f) != WasmFeatures::WASM2);
     let skip_unsupported =
         std::env::var_os("WAOT_SPEC_SKIP_UNSUPPORTED").is_some_and(|v| !v.is_empty() && v != "0");
     let verbose = std::env::var_os("WAOT_SPEC_VERBOSE").is_some();
 
     let started = Instant::now();
-    let results = run_all(&files, features, skip_unsupported);
+    let results = run_all(&files, skip_unsupported);
 
     let mut total_passed = 0;
     let mut total_failed = 0;
@@ -174,18 +176,37 @@ fn matches_filter(path: &Path, filter: &str) -> bool {
         .any(|item| name.contains(item) || feature == item)
 }
 
-fn features_for(root: &Path) -> WasmFeatures {
-    let under_2_0 = root.components().any(|c| c.as_os_str() == "2.0");
-    if under_2_0 {
-        WasmFeatures::WASM2
-    } else {
-        WasmFeatures::WASM3
+/// The features a spec file is run with: WebAssembly 2.0 under a `2.0`
+/// folder; otherwise 3.0, plus the proposal its folder names (`legacy/`
+/// holds the legacy exception-handling tests).
+fn features_for(file: &Path) -> WasmFeatures {
+    let folders: Vec<&std::ffi::OsStr> = file
+        .parent()
+        .map(|dir| dir.components().map(|c| c.as_os_str()).collect())
+        .unwrap_or_default();
+    if folders.iter().any(|&c| c == "2.0") {
+        return WasmFeatures::WASM2;
     }
+    let proposal = match folders.last().and_then(|c| c.to_str()) {
+        Some("legacy") => WasmFeatures::LEGACY_EXCEPTIONS,
+        Some("wide-arithmetic") => WasmFeatures::WIDE_ARITHMETIC,
+        Some("custom-page-sizes") => WasmFeatures::CUSTOM_PAGE_SIZES,
+        // The threads proposal's files were written before multi-memory
+        // and reference types were merged: they expect "multiple memories"
+        // and "multiple tables" to be invalid. So WebAssembly 2.0 without
+        // reference types (and without 3.0's multi-memory), plus threads.
+        Some("threads") => {
+            return WasmFeatures::WASM2.difference(WasmFeatures::REFERENCE_TYPES)
+                | WasmFeatures::THREADS;
+        }
+        _ => WasmFeatures::empty(),
+    };
+    WasmFeatures::WASM3 | proposal
 }
 
 /// Runs every file on a pool of worker threads (one per core); a file that
 /// panics or hangs is reported as failed without stopping the others.
-fn run_all(files: &[PathBuf], features: WasmFeatures, skip_unsupported: bool) -> Vec<FileResult> {
+fn run_all(files: &[PathBuf], skip_unsupported: bool) -> Vec<FileResult> {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -203,7 +224,7 @@ fn run_all(files: &[PathBuf], features: WasmFeatures, skip_unsupported: bool) ->
                 let Some(i) = next else { break };
                 let path = files[i].clone();
                 let result = std::panic::catch_unwind(|| {
-                    script::run_file(&path, features, skip_unsupported)
+                    script::run_file(&path, features_for(&path), skip_unsupported)
                 })
                 .unwrap_or_else(|panic| FileResult {
                     failures: vec![format!("harness panicked: {}", panic_message(&panic))],

@@ -3,6 +3,7 @@
 #
 #   c/NAME.c    --clang (wasm32-wasi, wasi-libc)-->   c/NAME.wasm
 #   rust/NAME.rs --rustc (wasm32-wasip1)-->           rust/NAME.wasm
+#   (rust/threads: wasm32-wasip1-threads, std::thread on wasi-threads)
 #   same source built natively (gcc -O2 / rustc -O), run as manifest.txt says
 #   inside a fresh temp dir -->                       NAME.expected (exact stdout)
 #
@@ -12,7 +13,8 @@
 # under native/sockpeer.c, the peer tests/wasi.rs plays in Rust.
 #
 # Needs clang lld wasi-libc libclang-rt-14-dev-wasm32 gcc (scripts/setup.sh),
-# rustc with the wasm32-wasip1 target (rustup target add wasm32-wasip1).
+# rustc with the wasm32-wasip1 and wasm32-wasip1-threads targets
+# (rustup target add wasm32-wasip1 wasm32-wasip1-threads).
 # Optional: wasm-objdump (wabt) prints each module's imports; node (>= 20)
 # then runs every .wasm under node:wasi against the expectations (run-node.mjs).
 #
@@ -34,6 +36,8 @@ fi
     || { echo "rebuild.sh: no wasi-libc in $WASI_SYSROOT (apt-get install wasi-libc)" >&2; exit 1; }
 
 WASM_ONLY=(c/sandbox c/preview1)
+# Rust programs built for wasm32-wasip1-threads (wasi-threads) instead.
+THREADED=(rust/threads)
 
 if (($#)); then
     names=("$@")
@@ -111,7 +115,9 @@ for name in "${names[@]}"; do
             native_build=("$CC_NATIVE" -O2 -Wall -Wextra -o "$tmp/$base" "$name.c" -lm)
             ;;
         rust/*)
-            "$RUSTC" --edition 2021 -O --target wasm32-wasip1 -C strip=debuginfo \
+            target=wasm32-wasip1
+            [[ " ${THREADED[*]} " == *" $name "* ]] && target=wasm32-wasip1-threads
+            "$RUSTC" --edition 2021 -O --target "$target" -C strip=debuginfo \
                 -o "$name.wasm" "$name.rs"
             native_build=("$RUSTC" --edition 2021 -O -o "$tmp/$base" "$name.rs")
             ;;

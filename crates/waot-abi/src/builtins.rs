@@ -95,11 +95,24 @@ pub enum Builtin {
     /// `(vmctx, anyref) -> externref`, `u64::MAX` when out of memory:
     /// `extern.convert_any`.
     ExternConvertAny,
+    /// `(vmctx, addr: *const u32, expected, timeout_ns) -> 0 woken, 1 not
+    /// equal, 2 timed out`: `memory.atomic.wait32` on a shared memory.
+    /// Generated code has checked alignment and bounds, so `addr` is the
+    /// native address of the aligned, in-bounds cell; a negative timeout
+    /// waits forever.
+    MemoryAtomicWait32,
+    /// `(vmctx, addr: *const u64, expected, timeout_ns) -> 0, 1 or 2`:
+    /// `memory.atomic.wait64`, as [`Builtin::MemoryAtomicWait32`].
+    MemoryAtomicWait64,
+    /// `(vmctx, addr, count) -> woken`: `memory.atomic.notify` on a shared
+    /// memory; wakes up to `count` waiters on the native address `addr`
+    /// (checked like a wait's) and returns how many it woke.
+    MemoryAtomicNotify,
 }
 
 impl Builtin {
     /// Number of builtins (length of the table).
-    pub const COUNT: usize = 23;
+    pub const COUNT: usize = 26;
 
     /// All builtins in table order.
     pub const ALL: [Builtin; Builtin::COUNT] = [
@@ -126,6 +139,9 @@ impl Builtin {
         Builtin::ArrayInitElem,
         Builtin::AnyConvertExtern,
         Builtin::ExternConvertAny,
+        Builtin::MemoryAtomicWait32,
+        Builtin::MemoryAtomicWait64,
+        Builtin::MemoryAtomicNotify,
     ];
 
     /// Parameters after the leading `vmctx` pointer.
@@ -151,6 +167,9 @@ impl Builtin {
             Builtin::ArrayCopy => &[I64, I32, I64, I32, I32],
             Builtin::ArrayInitData | Builtin::ArrayInitElem => &[I64, I32, I32, I32, I32],
             Builtin::AnyConvertExtern | Builtin::ExternConvertAny => &[I64],
+            Builtin::MemoryAtomicWait32 => &[I64, I32, I64],
+            Builtin::MemoryAtomicWait64 => &[I64, I64, I64],
+            Builtin::MemoryAtomicNotify => &[I64, I32],
         }
     }
 

@@ -26,7 +26,11 @@ pub mod vmctx;
 
 /// Bumped whenever any layout or format in this crate changes; the runtime
 /// refuses a module whose descriptor carries another version.
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// Size of a WebAssembly page in bytes (64 KiB).
 pub const WASM_PAGE_SIZE: u64 = 65536;
+
+/// log2 of [`WASM_PAGE_SIZE`], the page size of every memory that does not
+/// declare another (custom-page-sizes).
+pub const WASM_PAGE_SIZE_LOG2: u8 = 16;

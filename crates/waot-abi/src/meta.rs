@@ -316,6 +316,18 @@ pub struct MemoryType {
     pub memory64: bool,
     /// Shared (threads).
     pub shared: bool,
+    /// log2 of the page size in bytes: [`crate::WASM_PAGE_SIZE_LOG2`] (64 KiB)
+    /// unless the custom-page-sizes proposal declared `(pagesize 1)`, 0.
+    /// `min_pages`, `max_pages`, `memory.size` and `memory.grow` count
+    /// these pages.
+    pub page_size_log2: u8,
+}
+
+impl MemoryType {
+    /// The page size in bytes.
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
 }
 
 /// A table's type.
@@ -921,6 +933,7 @@ impl Writer {
         self.opt(&m.max_pages, |w, v| w.u64(*v));
         self.u8(m.memory64 as u8);
         self.u8(m.shared as u8);
+        self.u8(m.page_size_log2);
     }
     fn table_type(&mut self, t: &TableType) {
         self.val_type(t.element);
@@ -1173,7 +1186,15 @@ impl<'a> Reader<'a> {
             max_pages: self.opt(|r| r.u64())?,
             memory64: self.bool()?,
             shared: self.bool()?,
+            page_size_log2: self.page_size_log2()?,
         })
+    }
+    /// Only the page sizes validation accepts (1 byte or 64 KiB).
+    fn page_size_log2(&mut self) -> Result<u8, DecodeError> {
+        match self.u8()? {
+            v @ (0 | crate::WASM_PAGE_SIZE_LOG2) => Ok(v),
+            _ => Err(self.err()),
+        }
     }
     fn table_type(&mut self) -> Result<TableType, DecodeError> {
         Ok(TableType {
@@ -1339,6 +1360,7 @@ mod tests {
                         max_pages: Some(65536),
                         memory64: false,
                         shared: false,
+                        page_size_log2: 0,
                     }),
                 },
             ],

@@ -69,10 +69,15 @@ pub enum TrapKind {
     ArrayOutOfBounds = 20,
     /// `ref.cast` of a reference that is not of the target type (GC).
     CastFailure = 21,
+    /// An atomic access (threads) whose effective address is not a
+    /// multiple of its size.
+    UnalignedAtomic = 22,
+    /// `memory.atomic.wait32/64` on a memory that is not shared.
+    ExpectedSharedMemory = 23,
 }
 
 /// All kinds, in code order (used by tests and tables).
-pub const ALL_TRAP_KINDS: [TrapKind; 21] = [
+pub const ALL_TRAP_KINDS: [TrapKind; 23] = [
     TrapKind::Unreachable,
     TrapKind::IntegerDivideByZero,
     TrapKind::IntegerOverflow,
@@ -94,6 +99,8 @@ pub const ALL_TRAP_KINDS: [TrapKind; 21] = [
     TrapKind::NullI31Reference,
     TrapKind::ArrayOutOfBounds,
     TrapKind::CastFailure,
+    TrapKind::UnalignedAtomic,
+    TrapKind::ExpectedSharedMemory,
 ];
 
 impl TrapKind {
@@ -121,6 +128,8 @@ impl TrapKind {
             TrapKind::NullI31Reference => "null i31 reference",
             TrapKind::ArrayOutOfBounds => "out of bounds array access",
             TrapKind::CastFailure => "cast failure",
+            TrapKind::UnalignedAtomic => "unaligned atomic",
+            TrapKind::ExpectedSharedMemory => "expected shared memory",
         }
     }
 

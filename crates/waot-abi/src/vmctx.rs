@@ -101,9 +101,11 @@ pub struct VmExnHeader {
     pub tag: *const VmTag,
     /// Number of payload slots after the header.
     pub len: u32,
-    /// Non-zero once wasm code holds the object as an `exnref`
-    /// (`catch_ref`, `catch_all_ref`); until then, catching it with
-    /// `catch`/`catch_all` frees it ([`crate::builtins::Builtin::ExnRelease`]).
+    /// Non-zero while the object must live: bit 0 is set once wasm code
+    /// holds it as an `exnref` (`catch_ref`, `catch_all_ref`); each legacy
+    /// `catch`/`catch_all` clause running with it adds 2 (it may still
+    /// `rethrow` it). When it is zero, catching it with `catch`/`catch_all`
+    /// frees it ([`crate::builtins::Builtin::ExnRelease`]).
     pub exposed: u32,
 }
 /// Offset of [`VmExnHeader::tag`] in an exception object.
@@ -155,8 +157,10 @@ pub const HOST_FUNC_CALL: u32 = 0;
 pub struct VmMemoryDef {
     /// First byte of the memory.
     pub base: *mut u8,
-    /// Current size in bytes.
-    pub current_length: u64,
+    /// Current size in bytes. Atomic because a shared memory (threads) may
+    /// be grown by one thread while others read it; generated code reads
+    /// it with a plain 8-byte load (the same layout as a `u64`).
+    pub current_length: core::sync::atomic::AtomicU64,
 }
 /// Offset of [`VmMemoryDef::base`].
 pub const MEMORY_DEF_BASE: u32 = 0;

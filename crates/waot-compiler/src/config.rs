@@ -11,19 +11,36 @@ use wasmparser::WasmFeatures;
 /// `memory64` (64-bit memories and tables; accesses to a 64-bit memory are
 /// bounds-checked, see `translate/ops/memory.rs`).
 /// `exceptions` (tags, `throw`, `throw_ref`, `try_table`, `exnref`; see
-/// `translate/ops/exception.rs`) is on too; the legacy `try`/`catch`/
-/// `delegate`/`rethrow` proposal is not. `function-references` (typed
-/// references `(ref null? $t)`, `call_ref`, `return_call_ref`,
+/// `translate/ops/exception.rs`) is on too, and so is the legacy
+/// exception-handling proposal that LLVM still emits for C++ (`try`,
+/// `catch`, `catch_all`, `delegate`, `rethrow`; its spec tests pass 100%).
+/// `function-references` (typed references `(ref null? $t)`, `call_ref`, `return_call_ref`,
 /// `ref.as_non_null`, `br_on_null`, `br_on_non_null`) is on as well, and
 /// so is `gc` (struct and array types, `i31`, the `any`/`eq` hierarchy,
-/// casts; see `translate/ops/gc.rs` and `docs/GC.md`).
+/// casts; see `translate/ops/gc.rs` and `docs/GC.md`). `threads` is on:
+/// every atomic load, store, read-modify-write and `atomic.fence`
+/// (`translate/ops/atomic.rs`, with the "unaligned atomic" check), shared
+/// memories (usable from several stores on several threads, see
+/// `waot_runtime::SharedMemory`) and `memory.atomic.wait32/64` /
+/// `memory.atomic.notify` (runtime builtins); the proposal's spec tests
+/// pass 100%. Shared tables, globals and types (shared-everything) are not
+/// part of it and stay unsupported.
 ///
 /// Each is one flag of [`WasmFeatures`] (`TAIL_CALL`, `EXTENDED_CONST`,
 /// `MULTI_MEMORY`, `RELAXED_SIMD`, `MEMORY64`, `EXCEPTIONS`,
-/// `FUNCTION_REFERENCES`, `GC`), so a front end can switch any of them off
-/// or on like wasmtime's `-W tail-call=n`. Other 3.0-era proposals
-/// (threads, shared-everything, stack switching) are off; those that
-/// validate when enabled are reported as `CompileError::Unsupported`.
+/// `LEGACY_EXCEPTIONS`, `FUNCTION_REFERENCES`, `GC`, `THREADS`), so a
+/// front end can switch any of them off or on like wasmtime's
+/// `-W tail-call=n`. Other 3.0-era proposals (shared-everything, stack
+/// switching) are off; those that validate when enabled are reported as
+/// `CompileError::Unsupported`.
+///
+/// Two later proposals compile completely (spec tests 100%) but are off by
+/// default, as in wasmtime; a front end enables them by their flag:
+/// `wide-arithmetic` (`WIDE_ARITHMETIC`: `i64.add128`, `i64.sub128`,
+/// `i64.mul_wide_s/u`; see `translate/ops/wide.rs`) and `custom-page-sizes`
+/// (`CUSTOM_PAGE_SIZES`: memories declared with `(pagesize 1)`, whose
+/// accesses are bounds-checked like a 64-bit memory's since their length
+/// need not be a multiple of the OS page size).
 pub const DEFAULT_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::TAIL_CALL)
     .union(WasmFeatures::EXTENDED_CONST)
@@ -31,8 +48,10 @@ pub const DEFAULT_FEATURES: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::RELAXED_SIMD)
     .union(WasmFeatures::MEMORY64)
     .union(WasmFeatures::EXCEPTIONS)
+    .union(WasmFeatures::LEGACY_EXCEPTIONS)
     .union(WasmFeatures::FUNCTION_REFERENCES)
-    .union(WasmFeatures::GC);
+    .union(WasmFeatures::GC)
+    .union(WasmFeatures::THREADS);
 
 /// How hard Cranelift optimizes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use waot_abi::meta::{
     ModuleMeta, RefType, SegmentMode, StorageType, TableDef, TableType, TypeInfo, ValType,
 };
 use waot_abi::vmctx::VmOffsets;
+use waot_abi::WASM_PAGE_SIZE_LOG2;
 use wasmparser::{
     ElementItems, ElementKind, ExternalKind, FuncValidatorAllocations, FunctionBody, KnownCustom,
     Name, Parser, Payload, TypeRef, Validator, WasmFeatures,
@@ -138,7 +139,7 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                             ExternType::Table(t)
                         }
                         TypeRef::Memory(m) => {
-                            let m = memory_type(&m);
+                            let m = memory_type(&m, offset)?;
                             memories.push(m);
                             ExternType::Memory(m)
                         }
@@ -181,8 +182,9 @@ fn parse_validated(wasm: &[u8], features: WasmFeatures) -> Result<ModuleInfo<'_>
                 }
             }
             Payload::MemorySection(reader) => {
+                let offset = reader.range().start;
                 for m in reader {
-                    let m = memory_type(&m?);
+                    let m = memory_type(&m?, offset)?;
                     memories.push(m);
                     meta.memories.push(m);
                 }
@@ -493,13 +495,27 @@ fn table_type(t: &wasmparser::TableType, offset: u64) -> Result<TableType> {
     })
 }
 
-fn memory_type(m: &wasmparser::MemoryType) -> MemoryType {
-    MemoryType {
+fn memory_type(m: &wasmparser::MemoryType, offset: u64) -> Result<MemoryType> {
+    // Validation allows only 1-byte and 64 KiB pages (custom-page-sizes);
+    // the runtime's memories are built for exactly these two.
+    let page_size_log2 = match m.page_size_log2 {
+        None => WASM_PAGE_SIZE_LOG2,
+        Some(0) => 0,
+        Some(log2) if log2 == u32::from(WASM_PAGE_SIZE_LOG2) => WASM_PAGE_SIZE_LOG2,
+        Some(log2) => {
+            return Err(unsupported(
+                &format!("memory page size 2^{log2} (waot supports 1 and 65536)"),
+                offset,
+            ))
+        }
+    };
+    Ok(MemoryType {
         min_pages: m.initial,
         max_pages: m.maximum,
         memory64: m.memory64,
         shared: m.shared,
-    }
+        page_size_log2,
+    })
 }
 
 fn global_type(g: &wasmparser::GlobalType, offset: u64) -> Result<GlobalType> {

@@ -15,6 +15,7 @@ fn mem_ty(min: u64, max: Option<u64>) -> MemoryType {
         max_pages: max,
         memory64: false,
         shared: false,
+        page_size_log2: waot_abi::WASM_PAGE_SIZE_LOG2,
     }
 }
 

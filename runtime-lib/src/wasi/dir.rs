@@ -187,6 +187,12 @@ pub(crate) fn path_open(
             != 0;
         let mut flags = libc::O_NOFOLLOW;
         flags |= match (read, write) {
+            // A directory opens read-only, but asking to write it is
+            // refused as the host refuses it (`EISDIR`, or `ENOTDIR` for a
+            // file), as other runtimes do.
+            _ if oflags & O_DIRECTORY != 0 && base & rights::FD_WRITE != 0 => {
+                libc::O_RDWR | libc::O_DIRECTORY
+            }
             _ if oflags & O_DIRECTORY != 0 => libc::O_RDONLY | libc::O_DIRECTORY,
             (true, true) => libc::O_RDWR,
             (false, true) => libc::O_WRONLY,

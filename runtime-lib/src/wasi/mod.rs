@@ -34,11 +34,11 @@ mod poll;
 mod proc;
 mod random;
 mod sock;
+mod threads;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use waot_abi::meta::{ExternType, FuncType, ValType};
+use waot_abi::meta::{FuncType, ValType};
 
 use crate::trap::HostReason;
 use crate::{Extern, Func, HostContext, InstantiateError, Module, Store, Trap, Val};
@@ -49,9 +49,14 @@ pub use launch::{
     context as launch_context, LaunchError, RUNTIME_DIR_VAR, RUNTIME_ENV_VAR,
     RUNTIME_INHERIT_ENV_VAR, RUNTIME_TCPLISTEN_VAR,
 };
+pub use threads::{MEMORY_IMPORT, THREADS_MODULE, THREAD_SPAWN, THREAD_START};
 
 /// The import module name of WASI preview1.
 pub const MODULE_NAME: &str = "wasi_snapshot_preview1";
+
+/// A WASI context as the functions of a program share it, across its
+/// threads (wasi-threads) too: each call holds the lock.
+pub type SharedWasiCtx = Arc<Mutex<WasiCtx>>;
 
 /// The state WASI functions share: arguments, environment and open fds.
 #[derive(Debug, Default)]
@@ -415,7 +420,7 @@ pub(crate) fn guest_memory<'a>(ctx: &'a mut HostContext) -> Result<GuestMemory<'
 }
 
 /// Creates the WASI function `name` in `store`, or `None` if unknown.
-pub fn define(store: &mut Store, name: &str, ctx: &Rc<RefCell<WasiCtx>>) -> Option<Func> {
+pub fn define(store: &mut Store, name: &str, ctx: &SharedWasiCtx) -> Option<Func> {
     let &(_, params, has_result, handler) = FUNCS.iter().find(|f| f.0 == name)?;
     let ty = FuncType {
         params: params.to_vec(),
@@ -425,7 +430,10 @@ pub fn define(store: &mut Store, name: &str, ctx: &Rc<RefCell<WasiCtx>>) -> Opti
     Some(store.host_func(
         ty,
         Box::new(move |host, params, results| {
-            let errno = handler(&mut ctx.borrow_mut(), host, &Args(params))?;
+            // A panic cannot leave the context half-updated in a way later
+            // calls must not see, so a poisoned lock is still usable.
+            let mut ctx = ctx.lock().unwrap_or_else(PoisonError::into_inner);
+            let errno = handler(&mut ctx, host, &Args(params))?;
             if let Some(r) = results.first_mut() {
                 *r = Val::I32(errno as i32);
             }
@@ -434,28 +442,17 @@ pub fn define(store: &mut Store, name: &str, ctx: &Rc<RefCell<WasiCtx>>) -> Opti
     ))
 }
 
-/// The imports of `module`, all of which must be WASI functions: an unknown
-/// one is `Link("unknown import: m::n")`.
+/// The imports of `module`: WASI preview1 functions and, for a
+/// wasi-threads module (`wasm32-wasip1-threads`), its shared memory
+/// `env::memory` (created here, of the imported type) and
+/// `wasi::thread-spawn` (see `threads.rs`). Any other import is
+/// `Link("unknown import: m::n")`.
 pub fn imports(
     store: &mut Store,
-    module: &Module,
+    module: &Arc<Module>,
     ctx: WasiCtx,
 ) -> Result<Vec<Extern>, InstantiateError> {
-    let ctx = Rc::new(RefCell::new(ctx));
-    module
-        .meta()
-        .imports
-        .iter()
-        .map(|imp| {
-            let found = match imp.ty {
-                ExternType::Func(_) if imp.module == MODULE_NAME => define(store, &imp.name, &ctx),
-                _ => None,
-            };
-            found.map(Extern::Func).ok_or_else(|| {
-                InstantiateError::Link(format!("unknown import: {}::{}", imp.module, imp.name))
-            })
-        })
-        .collect()
+    threads::link(store, module, &Arc::new(Mutex::new(ctx)), None)
 }
 
 #[cfg(test)]

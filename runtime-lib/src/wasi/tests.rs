@@ -1,8 +1,7 @@
 //! WASI tests: guest-memory checks and the functions against a mock
 //! instance's memory.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use waot_abi::meta::{Export, ExportKind, MemoryType, ModuleMeta};
 
@@ -33,6 +32,7 @@ fn caller() -> (Store, *mut u8) {
             max_pages: None,
             memory64: false,
             shared: false,
+            page_size_log2: waot_abi::WASM_PAGE_SIZE_LOG2,
         }],
         exports: vec![Export {
             name: "memory".into(),
@@ -181,7 +181,7 @@ fn unknown_wasi_import_is_a_link_error() {
         err,
         InstantiateError::Link("unknown import: wasi_snapshot_preview1::path_open_v9".into())
     );
-    let ctx = Rc::new(RefCell::new(WasiCtx::default()));
+    let ctx = Arc::new(Mutex::new(WasiCtx::default()));
     let f = define(&mut store, "fd_write", &ctx).unwrap();
     assert_eq!(store.func_type(f).params.len(), 4);
 }

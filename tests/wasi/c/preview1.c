@@ -151,6 +151,12 @@ static void rights(void) {
     EXPECT_WASI(__wasi_fd_fdstat_set_rights(d, base & ~__WASI_RIGHTS_PATH_CREATE_FILE, inh),
                 __WASI_ERRNO_NOTCAPABLE, "sub: inheriting FD_WRITE back: ENOTCAPABLE");
     close(d);
+
+    /* Asking to write a directory is refused, as open(O_RDWR) refuses it
+     * (fd 3 is the preopened ".", which keeps all its rights). */
+    EXPECT_WASI(__wasi_path_open(3, 0, "sub", __WASI_OFLAGS_DIRECTORY,
+                                 __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_WRITE, 0, 0, &f),
+                __WASI_ERRNO_ISDIR, "open a directory to write it: EISDIR");
 }
 
 static void raise_checks(void) {

@@ -89,23 +89,31 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// Executables get only WASI: every import must be a function of
-/// `wasi_snapshot_preview1`.
+/// `wasi_snapshot_preview1`, or, for a wasi-threads program
+/// (`wasm32-wasip1-threads`), `wasi::thread-spawn` or the shared memory
+/// `env::memory` (see `waot_runtime::wasi`).
 pub(crate) fn check_imports(wasm: &[u8], config: &waot_compiler::Config) -> Result<()> {
+    use waot_runtime::wasi::{MEMORY_IMPORT, THREADS_MODULE, THREAD_SPAWN};
     let info = waot_compiler::module::parse(wasm, config.features)?;
     for import in &info.meta.imports {
-        if import.module != WASI_MODULE {
-            bail!(
-                "unsupported import `{}.{}`: executables can only import from `{WASI_MODULE}`",
-                import.module,
-                import.name
-            );
-        }
-        if !matches!(import.ty, ExternType::Func(_)) {
-            bail!(
+        let name = (import.module.as_str(), import.name.as_str());
+        match import.ty {
+            ExternType::Func(_) if import.module == WASI_MODULE => {}
+            ExternType::Func(_) if name == (THREADS_MODULE, THREAD_SPAWN) => {}
+            ExternType::Memory(m) if name == MEMORY_IMPORT && m.shared => {}
+            _ if import.module == WASI_MODULE => bail!(
                 "unsupported import `{}.{}`: `{WASI_MODULE}` only provides functions",
                 import.module,
                 import.name
-            );
+            ),
+            _ => bail!(
+                "unsupported import `{}.{}`: executables can only import from `{WASI_MODULE}` \
+                 (and wasi-threads' `{THREADS_MODULE}.{THREAD_SPAWN}` and shared `{}.{}`)",
+                import.module,
+                import.name,
+                MEMORY_IMPORT.0,
+                MEMORY_IMPORT.1
+            ),
         }
     }
     Ok(())

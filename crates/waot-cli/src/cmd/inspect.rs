@@ -219,6 +219,9 @@ fn memory(m: &wasmparser::MemoryType) -> String {
     if m.shared {
         s.push_str(", shared");
     }
+    if let Some(log2) = m.page_size_log2 {
+        s.push_str(&format!(", pagesize {}", 1u128 << log2));
+    }
     s
 }
 

@@ -76,9 +76,11 @@ pub struct FeatureArgs {
     /// comma-separated, repeatable; e.g. `-W simd=n,tail-call=y`. Names are
     /// wasmparser's in kebab-case: simd, relaxed-simd, threads, tail-call,
     /// multi-memory, memory64, exceptions, gc, function-references,
-    /// extended-const, bulk-memory, reference-types, multi-value, ... The
-    /// default set is WebAssembly 2.0 (with SIMD) plus the 3.0 features waot
-    /// compiles.
+    /// extended-const, bulk-memory, reference-types, multi-value,
+    /// wide-arithmetic, custom-page-sizes, ... The default set is
+    /// WebAssembly 2.0 (with SIMD) plus the 3.0 features waot compiles;
+    /// wide-arithmetic and custom-page-sizes compile too but are off by
+    /// default, as in wasmtime.
     #[arg(
         long = "features",
         short = 'W',

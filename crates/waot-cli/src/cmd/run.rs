@@ -206,16 +206,8 @@ fn invoke(args: &Args, name: &str) -> Result<ExitCode> {
         Module::from_loaded(loaded, &descriptor_symbol(&config.symbol_prefix))
             .map_err(|e| anyhow!("{e}"))?,
     );
-    for import in &module.meta().imports {
-        if import.module != wasi::MODULE_NAME {
-            bail!(
-                "unsupported import `{}.{}`: `waot run` provides only `{}`",
-                import.module,
-                import.name,
-                wasi::MODULE_NAME
-            );
-        }
-    }
+    // The same imports as an executable's (WASI, and wasi-threads').
+    super::build::check_imports(&wasm, &config)?;
     let host_env: Vec<Vec<u8>> = std::env::vars_os()
         .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
         .collect();

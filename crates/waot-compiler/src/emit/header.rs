@@ -449,9 +449,15 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
             }
             ExternType::Memory(m) => {
                 let max = m.max_pages.map_or("none".to_string(), |x| x.to_string());
+                // waot_rt_memory_new makes 64 KiB pages only.
+                let source = if m.page_size() == 1 {
+                    "an export of a memory with 1-byte pages"
+                } else {
+                    "waot_rt_memory_new or an export"
+                };
                 let _ = writeln!(
                     struct_body,
-                    "  /* {what}: memory, at least {} pages, max {max} (waot_rt_memory_new or an export) */\n  waot_memory *{field};",
+                    "  /* {what}: memory, at least {} pages, max {max} ({source}) */\n  waot_memory *{field};",
                     m.min_pages
                 );
                 import_fields.push(ImportField {
@@ -577,7 +583,16 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
     );
 
     // Exports.
-    let (num_imported_funcs, num_imported_tables, _, num_imported_globals) = meta.import_counts();
+    let (num_imported_funcs, num_imported_tables, num_imported_memories, num_imported_globals) =
+        meta.import_counts();
+    let imported_memories: Vec<_> = meta
+        .imports
+        .iter()
+        .filter_map(|i| match i.ty {
+            ExternType::Memory(m) => Some(m),
+            _ => None,
+        })
+        .collect();
     let imported_tables: Vec<_> = meta
         .imports
         .iter()
@@ -650,13 +665,23 @@ pub fn c_header(meta: &ModuleMeta<'_>, prefix: &str, source: &str) -> String {
             ExportKind::Memory => {
                 let name = names.take(&format!("{p}_{base}"));
                 let grow = names.take(&format!("{p}_{base}_grow"));
+                let i = export.index;
+                let m = if i < num_imported_memories {
+                    imported_memories[i as usize]
+                } else {
+                    meta.memories[(i - num_imported_memories) as usize]
+                };
+                let page = match m.page_size() {
+                    1 => "1 byte".to_string(),
+                    bytes => format!("{} KiB", bytes / 1024),
+                };
                 let _ = writeln!(
                     h,
                     "/* {what}: memory. Base address (never moves) and, in *len if not\n   \
                      NULL, the current size in bytes (changes when the memory grows). */\n\
                      static inline uint8_t *{name}({p}_instance *inst, size_t *len) {{\n  \
                      return waot_rt_memory((waot_instance *)inst, {e}u, len);\n}}\n\n\
-                     /* {what}: grows the memory by delta_pages (64 KiB each). */\n\
+                     /* {what}: grows the memory by delta_pages ({page} each). */\n\
                      static inline int {grow}({p}_instance *inst, uint64_t delta_pages, uint64_t *old_pages) {{\n  \
                      return waot_rt_memory_grow((waot_instance *)inst, {e}u, delta_pages, old_pages);\n}}\n"
                 );

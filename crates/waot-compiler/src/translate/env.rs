@@ -28,6 +28,7 @@ use waot_abi::vmctx::{
     STORE_STACK_LIMIT, TABLE_DEF_BASE, TABLE_DEF_LENGTH, TABLE_ELEMENT_SIZE, VMCTX_BUILTINS,
     VMCTX_STORE,
 };
+use waot_abi::WASM_PAGE_SIZE_LOG2;
 
 use crate::abi::{self, POINTER_TYPE};
 use crate::module::ModuleInfo;
@@ -161,10 +162,21 @@ impl<'m> FuncEnv<'m> {
             .load(types::I64, vm_mutable(), def, MEMORY_DEF_LENGTH as i32)
     }
 
-    /// The current size of memory `mem` in pages, as an `i64`.
+    /// Whether memory `mem` has pages smaller than the default 64 KiB
+    /// (custom-page-sizes): its length need not be a multiple of the OS
+    /// page size, so guard pages cannot catch every access past its end
+    /// and its accesses are bounds-checked explicitly.
+    pub fn memory_has_small_pages(&self, mem: u32) -> bool {
+        self.info.memories[mem as usize].page_size_log2 < WASM_PAGE_SIZE_LOG2
+    }
+
+    /// The current size of memory `mem` in its pages, as an `i64`.
     pub fn memory_size(&self, b: &mut FunctionBuilder<'_>, mem: u32) -> ir::Value {
         let len = self.memory_length(b, mem);
-        b.ins().ushr_imm_u(len, 16)
+        match self.info.memories[mem as usize].page_size_log2 {
+            0 => len,
+            log2 => b.ins().ushr_imm_u(len, i64::from(log2)),
+        }
     }
 
     // ---- globals --------------------------------------------------------

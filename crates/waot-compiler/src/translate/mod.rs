@@ -11,8 +11,9 @@
 //! `ops/parametric.rs`, `ops/variable.rs`, `ops/numeric.rs`,
 //! `ops/conversion.rs`, `ops/memory.rs`, `ops/table.rs`, `ops/reference.rs`,
 //! `ops/call.rs`, `ops/simd.rs` for 128-bit SIMD, `ops/exception.rs` for
-//! exception handling and `ops/gc.rs` for GC structs, arrays, `i31` and
-//! casts. Everything that knows
+//! exception handling, `ops/gc.rs` for GC structs, arrays, `i31` and
+//! casts, and `ops/atomic.rs` for the threads proposal's atomics,
+//! `wait` and `notify`. Everything that knows
 //! the VM context layout lives in `env.rs`; the operator files only speak
 //! wasm.
 //!
@@ -88,8 +89,8 @@ impl FuncTranslator {
     ///
     /// [`CompileError::Unsupported`] for any operator beyond WebAssembly 2.0
     /// and the 3.0 features tail-call, extended-const, multi-memory,
-    /// relaxed-simd, memory64, exceptions, function-references and gc (with the
-    /// operator's byte offset), for 128-bit SIMD operators on an
+    /// relaxed-simd, memory64, exceptions, function-references, gc and
+    /// threads (with the operator's byte offset), for 128-bit SIMD operators on an
     /// x86_64 ISA without SSSE3 and SSE4.1, or
     /// [`CompileError::Invalid`] if the body cannot be read.
     pub fn translate(
@@ -145,7 +146,7 @@ impl FuncTranslator {
             if cx.reachable {
                 ops::translate_operator(&mut cx, op, op_offset)?;
             } else {
-                ops::control::translate_unreachable_operator(&mut cx, &op, op_offset)?;
+                ops::control::translate_unreachable_operator(&mut cx, &op);
             }
         }
         debug_assert!(cx.control.is_empty(), "validated body ends its blocks");
@@ -175,7 +176,7 @@ pub(crate) struct FuncCx<'f, 'm> {
     pub reachable: bool,
     /// Blocks opened inside dead code (skipped along with it).
     pub dead_depth: u32,
-    /// `try_table` scopes and the propagate block (exception handling).
+    /// Exception scopes (`try_table`, legacy `try`) and the propagate block.
     pub exn: ops::exception::ExnState,
 }
 

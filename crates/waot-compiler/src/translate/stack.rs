@@ -31,6 +31,9 @@ pub(crate) enum FrameKind {
     /// `try_table`: a block for branches; its catch clauses are in
     /// `ops::exception::ExnState`.
     TryTable,
+    /// Legacy `try` (its body, then its catch clauses): a block for
+    /// branches; its exception state is in `ops::exception::ExnState`.
+    LegacyTry,
 }
 
 /// One entry of the control stack.
@@ -131,16 +134,20 @@ impl FuncCx<'_, '_> {
     }
 
     /// Where a branch to label `depth` goes and how many operands it takes;
-    /// records that a non-loop block's end is reachable.
+    /// records that a non-loop block's end is reachable. A branch out of
+    /// legacy catch clauses goes through an edge block that lets go of their
+    /// exceptions (`ops::exception::exit_edge`).
     pub fn branch_target(&mut self, depth: u32) -> (ir::Block, usize) {
-        let frame = self.frame(depth);
-        match frame.kind {
+        let index = self.control.len() - 1 - depth as usize;
+        let frame = &mut self.control[index];
+        let (target, n) = match frame.kind {
             FrameKind::Loop { header } => (header, frame.num_params),
             _ => {
                 frame.exit_reached = true;
                 (frame.dest, frame.num_results)
             }
-        }
+        };
+        (super::ops::exception::exit_edge(self, index, target, n), n)
     }
 
     /// Pushes the frame of the function body: a block whose end returns.

@@ -304,6 +304,50 @@ fn memory64_accesses_are_bounds_checked() {
 }
 
 #[test]
+fn one_byte_page_memories_are_bounds_checked() {
+    let clif = check_with(
+        r#"(module
+        (memory $small 1 (pagesize 1))
+        (memory $large 1 (pagesize 65536))
+        (func (param i32) (result i32) (i32.load $small (local.get 0)))
+        (func (param i32) (result i32) (i32.load $large (local.get 0)))
+        (func (result i32) (memory.size $small))
+        (func (result i32) (memory.size $large)))"#,
+        WasmFeatures::WASM2 | WasmFeatures::MULTI_MEMORY | WasmFeatures::CUSTOM_PAGE_SIZES,
+    );
+    assert!(
+        clif[0].contains("uadd_overflow_trap") && clif[0].contains("trapnz"),
+        "{}",
+        clif[0]
+    );
+    // An explicit 64 KiB page size compiles like the default: guard pages.
+    assert!(!clif[1].contains("trapnz"), "{}", clif[1]);
+    // `memory.size` counts bytes for 1-byte pages, 64 KiB units otherwise.
+    assert!(!clif[2].contains("ushr"), "{}", clif[2]);
+    assert!(clif[3].contains("ushr"), "{}", clif[3]);
+}
+
+#[test]
+fn wide_arithmetic_uses_i128_and_high_multiplies() {
+    let clif = check_with(
+        r#"(module
+        (func (param i64 i64 i64 i64) (result i64 i64 i64 i64)
+          (i64.add128 (local.get 0) (local.get 1) (local.get 2) (local.get 3))
+          (i64.sub128 (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+        (func (param i64 i64) (result i64 i64 i64 i64)
+          (i64.mul_wide_s (local.get 0) (local.get 1))
+          (i64.mul_wide_u (local.get 0) (local.get 1))))"#,
+        WasmFeatures::WASM2 | WasmFeatures::WIDE_ARITHMETIC,
+    );
+    for op in ["iconcat", "iadd", "isub", "isplit"] {
+        assert!(clif[0].contains(op), "missing {op}:\n{}", clif[0]);
+    }
+    for op in ["imul", "smulhi", "umulhi"] {
+        assert!(clif[1].contains(op), "missing {op}:\n{}", clif[1]);
+    }
+}
+
+#[test]
 fn table64_operators_take_i64_indices() {
     let clif = check_memory64(
         r#"(module
@@ -835,6 +879,109 @@ fn exceptions_translate() {
     let clif = compile_on(&info, &simd_isas()).unwrap_or_else(|e| panic!("{e}"));
     // Calls are followed by a check of the store's pending slot.
     assert!(clif[1].contains("brif"), "{}", clif[1]);
+}
+
+/// Legacy exception handling: clauses of every kind, `rethrow` from nested
+/// clauses, `delegate` to a `try`, a `try_table` and the caller, branches,
+/// `return` and tail calls out of clauses (which drop their holds), a
+/// `try_table` inside a clause, a `try` with parameters, and dead code.
+#[test]
+fn legacy_exceptions_translate() {
+    let features = WasmFeatures::WASM2
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS;
+    let wasm = wat::parse_str(
+        r#"(module
+        (tag $e (param i32 v128))
+        (tag $e0)
+        (func $callee (param i32) (result i32) (local.get 0))
+        (func $void)
+        (func (param i32) (result i32)
+          (local $x i32)
+          block $out (result i32)
+            loop $l
+              try (result i32)
+                local.get 0
+                call $callee
+                drop
+                try
+                  i32.const 1
+                  v128.const i32x4 1 2 3 4
+                  throw $e
+                catch $e0
+                  rethrow 0
+                catch_all
+                  i32.const 5
+                  br_if $l
+                  try
+                    call $void
+                  catch $e
+                    drop
+                    i32.const 0
+                    br_table $l 1 0
+                  catch_all
+                    rethrow 1
+                  end
+                end
+                i32.const 2
+              catch $e
+                drop
+                local.set $x
+                local.get $x
+                local.get $x
+                br_if $out
+                drop
+                block $h
+                  try_table (catch_all $h)
+                    rethrow 2
+                  end
+                end
+                local.get $x
+                return
+              catch_all
+                i32.const 9
+                return_call $callee
+              end
+              drop
+            end
+            i32.const 3
+          end)
+        (func (result i32)
+          try $t (result i32)
+            block $b
+              try_table $tt (catch_all $b)
+                try
+                  throw $e0
+                delegate $tt
+                try
+                  call $void
+                delegate $t
+                try
+                  call $void
+                delegate 3
+              end
+            end
+            i32.const 0
+          catch_all
+            i32.const 1
+          end)
+        (func (param i32) (result i32)
+          local.get 0
+          try (param i32) (result i32)
+            unreachable
+            try
+            catch $e0
+              try
+              delegate 0
+            end
+          catch $e0
+            i32.const 1
+          end))"#,
+    )
+    .unwrap();
+    let info = module::parse(&wasm, features).unwrap();
+    compile_on(&info, &simd_isas()).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// A module without exception-handling constructs compiles to the same code

@@ -22,6 +22,14 @@ fn push_results(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst) {
     super::exception::check_after_call(cx);
 }
 
+/// Before a call: a tail call leaves the function, so legacy catch clauses
+/// let go of their exceptions first.
+fn before_call(cx: &mut FuncCx<'_, '_>, tail: bool) {
+    if tail {
+        super::exception::release_all_holds(cx);
+    }
+}
+
 /// After call instruction `inst`: a tail call ends the reachable code, any
 /// other call pushes its results.
 fn finish_call(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst, tail: bool) {
@@ -36,6 +44,7 @@ fn finish_call(cx: &mut FuncCx<'_, '_>, inst: cranelift_codegen::ir::Inst, tail:
 pub(crate) fn translate_call(cx: &mut FuncCx<'_, '_>, func_index: u32, tail: bool) {
     let ty = cx.env.info.func_type(func_index);
     let args = cx.popn_canonical(ty.params.len());
+    before_call(cx, tail);
     let inst = cx.env.call(&mut cx.b, func_index, &args, tail);
     finish_call(cx, inst, tail);
 }
@@ -51,6 +60,7 @@ pub(crate) fn translate_call_indirect(
     let index = cx.pop();
     let args = cx.popn_canonical(ty.params.len());
     let callee = cx.env.indirect_callee(&mut cx.b, table, index, type_index);
+    before_call(cx, tail);
     let inst = cx
         .env
         .call_func_ref(&mut cx.b, type_index, callee, &args, tail);
@@ -67,6 +77,7 @@ pub(crate) fn translate_call_ref(cx: &mut FuncCx<'_, '_>, type_index: u32, tail:
     let args = cx.popn_canonical(ty.params.len());
     cx.b.ins()
         .trapz(callee, trap_code(TrapKind::NullFunctionReference));
+    before_call(cx, tail);
     let inst = cx
         .env
         .call_func_ref(&mut cx.b, type_index, callee, &args, tail);

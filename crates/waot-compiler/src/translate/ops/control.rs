@@ -21,7 +21,7 @@ use crate::abi;
 use crate::error::Result;
 use crate::translate::env::trap_code;
 use crate::translate::stack::{ControlFrame, FrameKind};
-use crate::translate::{unsupported, FuncCx};
+use crate::translate::FuncCx;
 
 /// Parameter and result types of a block type.
 pub(crate) fn block_types(
@@ -165,6 +165,15 @@ pub(crate) fn translate_else(cx: &mut FuncCx<'_, '_>) {
 /// `end` of the innermost live frame (reached live or dead). The end of the
 /// function body returns.
 pub(crate) fn translate_end(cx: &mut FuncCx<'_, '_>) {
+    if let Some(FrameKind::LegacyTry) = cx.control.last().map(|f| f.kind) {
+        super::exception::end_try(cx);
+    }
+    close_frame(cx);
+}
+
+/// Pops the innermost frame: a live position jumps to its end, which is
+/// where translation goes on (if anything reaches it).
+pub(crate) fn close_frame(cx: &mut FuncCx<'_, '_>) {
     let mut frame = cx.control.pop().expect("validated: end closes a block");
     if cx.reachable {
         let args = cx.branch_args(frame.num_results);
@@ -248,37 +257,32 @@ pub(crate) fn translate_return(cx: &mut FuncCx<'_, '_>) {
     let n = cx.control[0].num_results;
     cx.canonicalize_top(n);
     let results = cx.peekn(n).to_vec();
+    super::exception::release_all_holds(cx);
     cx.b.ins().return_(&results);
     cx.reachable = false;
 }
 
 /// Handles an operator in dead code: only nesting matters, and the `else`
-/// or `end` of the innermost live frame makes code reachable again.
-///
-/// The legacy exception-handling blocks (`try`, `catch`, `delegate`) are
-/// reported as unsupported here too, since their nesting is not tracked.
-pub(crate) fn translate_unreachable_operator(
-    cx: &mut FuncCx<'_, '_>,
-    op: &Operator<'_>,
-    offset: u64,
-) -> Result<()> {
-    match op {
+/// or `end` of the innermost live frame makes code reachable again (so may
+/// a legacy `catch`/`catch_all`; `delegate` ends a legacy `try` like `end`).
+pub(crate) fn translate_unreachable_operator(cx: &mut FuncCx<'_, '_>, op: &Operator<'_>) {
+    use super::exception::{translate_catch, translate_delegate};
+    match *op {
         Operator::Block { .. }
         | Operator::Loop { .. }
         | Operator::If { .. }
-        | Operator::TryTable { .. } => cx.dead_depth += 1,
+        | Operator::TryTable { .. }
+        | Operator::Try { .. } => cx.dead_depth += 1,
         Operator::Else if cx.dead_depth == 0 => translate_else(cx),
         Operator::End if cx.dead_depth == 0 => translate_end(cx),
-        Operator::End => cx.dead_depth -= 1,
-        Operator::Try { .. }
-        | Operator::Catch { .. }
-        | Operator::CatchAll
-        | Operator::Delegate { .. } => {
-            return Err(unsupported(super::exception::LEGACY, offset));
+        Operator::Catch { tag_index } if cx.dead_depth == 0 => translate_catch(cx, Some(tag_index)),
+        Operator::CatchAll if cx.dead_depth == 0 => translate_catch(cx, None),
+        Operator::Delegate { relative_depth } if cx.dead_depth == 0 => {
+            translate_delegate(cx, relative_depth)
         }
+        Operator::End | Operator::Delegate { .. } => cx.dead_depth -= 1,
         _ => {}
     }
-    Ok(())
 }
 
 /// `br_on_null l`: branches to `l` (without the reference) when the

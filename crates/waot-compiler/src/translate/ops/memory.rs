@@ -7,8 +7,11 @@
 //! (`waot_abi::trap::memory_oob_code`). A 64-bit memory (memory64) cannot be
 //! covered by guard pages, so each access first checks
 //! `a + o + size <= current length` (overflow-safe) and traps with the same
-//! sized code. Bulk operations and `memory.grow` call builtins, which take
-//! `i64` operands either way.
+//! sized code. So does a memory with 1-byte pages (custom-page-sizes): its
+//! length can end inside an OS page, where no guard page can fault.
+//! `memory.size` and `memory.grow` count the memory's own pages. Bulk
+//! operations and `memory.grow` call builtins, which take `i64` operands
+//! either way.
 
 use cranelift_codegen::ir::{self, condcodes::IntCC, types, InstBuilder};
 use waot_abi::builtins::Builtin;
@@ -87,8 +90,9 @@ pub(crate) fn memarg_memory(memarg: &MemArg, offset: u64) -> Result<u32> {
 }
 
 /// Pops a wasm address and returns the native address and the immediate
-/// offset for an access of `access_bytes` bytes; on a 64-bit memory, first
-/// traps unless the whole access is inside the memory.
+/// offset for an access of `access_bytes` bytes; on a 64-bit memory or one
+/// with 1-byte pages, first traps unless the whole access is inside the
+/// memory.
 pub(crate) fn heap_addr(
     cx: &mut FuncCx<'_, '_>,
     mem: u32,
@@ -99,8 +103,10 @@ pub(crate) fn heap_addr(
     let addr = if cx.env.memory64(mem) {
         bounds_check64(cx, mem, addr, memarg.offset, access_bytes);
         addr
-    } else if cx.env.explicit_bounds_checks {
-        // Only to measure what the guard region saves: the same check.
+    } else if cx.env.explicit_bounds_checks || cx.env.memory_has_small_pages(mem) {
+        // With 1-byte pages the length need not be page-aligned, so the
+        // guard region alone does not stop accesses just past the end.
+        // Otherwise only to measure what the guard region saves.
         let addr = cx.b.ins().uextend(types::I64, addr);
         bounds_check64(cx, mem, addr, memarg.offset, access_bytes);
         addr
@@ -121,7 +127,7 @@ pub(crate) fn heap_addr(
 /// `addr + offset + access_bytes <= current length` of memory `mem`,
 /// computed without wrapping (`addr` is an `i64`: a 64-bit memory's address
 /// or a zero-extended 32-bit one).
-fn bounds_check64(
+pub(crate) fn bounds_check64(
     cx: &mut FuncCx<'_, '_>,
     mem: u32,
     addr: ir::Value,
@@ -205,7 +211,8 @@ pub(crate) fn translate_store(
     Ok(())
 }
 
-/// `memory.size`: pages as the memory's address type.
+/// `memory.size`: the memory's pages (64 KiB or 1 byte) as its address
+/// type.
 pub(crate) fn translate_memory_size(cx: &mut FuncCx<'_, '_>, mem: u32) {
     let pages = cx.env.memory_size(&mut cx.b, mem);
     let v = narrow_if32(cx, mem, pages);

@@ -2,11 +2,13 @@
 //! of its spec chapter (section 2.4 "Instructions").
 //!
 //! Numeric, conversion, GC and vector operators are many, so they are
-//! matched inside `numeric.rs`, `conversion.rs`, `gc.rs` and `simd.rs`;
-//! anything that none recognizes is reported as unsupported (the legacy
-//! exception-handling operators are refused above; other proposals, such
-//! as threads, never reach here unless enabled).
+//! matched inside `numeric.rs`, `conversion.rs`, `gc.rs` and `simd.rs`
+//! (the wide-arithmetic ones beside them in `wide.rs`, the threads
+//! proposal's atomic ones in `atomic.rs`); anything that none
+//! recognizes is reported as unsupported (other proposals never reach here
+//! unless enabled).
 
+pub(super) mod atomic;
 pub(super) mod call;
 pub(super) mod control;
 pub(super) mod conversion;
@@ -19,6 +21,7 @@ pub(super) mod reference;
 pub(super) mod simd;
 pub(super) mod table;
 pub(super) mod variable;
+pub(super) mod wide;
 
 use cranelift_codegen::ir::{self, types, InstBuilder};
 use wasmparser::Operator as Op;
@@ -59,11 +62,11 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
         Op::TryTable { try_table } => exception::translate_try_table(cx, try_table, offset)?,
         Op::Throw { tag_index } => exception::translate_throw(cx, tag_index),
         Op::ThrowRef => exception::translate_throw_ref(cx),
-        Op::Try { .. }
-        | Op::Catch { .. }
-        | Op::CatchAll
-        | Op::Rethrow { .. }
-        | Op::Delegate { .. } => return Err(unsupported(exception::LEGACY, offset)),
+        Op::Try { blockty } => exception::translate_try(cx, blockty, offset)?,
+        Op::Catch { tag_index } => exception::translate_catch(cx, Some(tag_index)),
+        Op::CatchAll => exception::translate_catch(cx, None),
+        Op::Rethrow { relative_depth } => exception::translate_rethrow(cx, relative_depth),
+        Op::Delegate { relative_depth } => exception::translate_delegate(cx, relative_depth),
 
         Op::RefNull { .. } => reference::translate_ref_null(cx),
         Op::RefIsNull => reference::translate_ref_is_null(cx),
@@ -127,6 +130,8 @@ pub(super) fn translate_operator(cx: &mut FuncCx<'_, '_>, op: Op<'_>, offset: u6
                 && !conversion::translate(cx, &op)
                 && !gc::translate(cx, &op, offset)?
                 && !simd::translate(cx, &op, offset)?
+                && !atomic::translate(cx, &op, offset)?
+                && !wide::translate(cx, &op)
             {
                 return Err(unsupported(&operator_name(&op), offset));
             }
