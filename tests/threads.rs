@@ -457,3 +457,34 @@ fn proc_exit_in_spawned_thread_exits_the_process() {
     assert_eq!(out.status.code(), Some(7), "{}", out.stderr_text());
     assert_eq!(out.stderr_text(), "");
 }
+
+/// A thread asleep in `poll_oneoff` (for an hour) must not hold up the
+/// other threads' WASI calls: `_start` waits until the thread is about to
+/// sleep, sleeps 100 ms itself, prints and returns, which ends the process.
+#[test]
+fn a_sleeping_thread_does_not_hold_up_the_others() {
+    let wat = format!(
+        r#"(module {THREADED_IMPORTS}
+  (import "wasi_snapshot_preview1" "poll_oneoff"
+    (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+  ;; 0: "sleeping" flag, 16: iovec, 32: text, 64 and 128: clock
+  ;; subscriptions (monotonic, 1 hour and 100 ms), 256: events, 320: count
+  (data (i32.const 16) "\20\00\00\00\0c\00\00\00")
+  (data (i32.const 32) "not held up\0a")
+  (data (i32.const 80) "\01\00\00\00\00\00\00\00\00\a0\b8\30\46\03\00\00")
+  (data (i32.const 144) "\01\00\00\00\00\00\00\00\00\e1\f5\05\00\00\00\00")
+  (func (export "wasi_thread_start") (param $tid i32) (param $arg i32)
+    (i32.atomic.store (i32.const 0) (i32.const 1))
+    (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))
+    (drop (call $poll_oneoff (i32.const 64) (i32.const 256) (i32.const 1) (i32.const 320))))
+  (func (export "_start")
+    (drop (call $spawn (i32.const 0)))
+    (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
+    (drop (call $poll_oneoff (i32.const 128) (i32.const 256) (i32.const 1) (i32.const 320)))
+    (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8))))
+)"#
+    );
+    let out = build_and_run(&wat);
+    assert_eq!(out.stdout_text(), "not held up\n", "{}", out.stderr_text());
+    assert_eq!(out.status.code(), Some(0), "{}", out.stderr_text());
+}

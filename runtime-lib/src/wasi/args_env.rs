@@ -1,7 +1,7 @@
 //! `args_*` and `environ_*`: NUL-terminated strings in one buffer plus an
 //! array of pointers into it.
 
-use super::{guest_memory, Args, Errno, GuestMemory, WasiCtx};
+use super::{guest_memory, Args, Errno, GuestMemory, WasiGuard};
 use crate::{HostContext, Trap};
 
 fn sizes(
@@ -32,7 +32,7 @@ fn errno(r: Result<(), Errno>) -> Errno {
 }
 
 pub(crate) fn args_sizes_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -41,7 +41,7 @@ pub(crate) fn args_sizes_get(
 }
 
 pub(crate) fn args_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -50,7 +50,7 @@ pub(crate) fn args_get(
 }
 
 pub(crate) fn environ_sizes_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -59,7 +59,7 @@ pub(crate) fn environ_sizes_get(
 }
 
 pub(crate) fn environ_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

@@ -1,6 +1,6 @@
 //! `clock_res_get` and `clock_time_get` over `clock_getres`/`clock_gettime`.
 
-use super::{with_memory, Args, Errno, WasiCtx};
+use super::{with_memory, Args, Errno, WasiGuard};
 use crate::{HostContext, Trap};
 
 /// WASI clock id -> POSIX clock id.
@@ -34,7 +34,7 @@ pub(crate) fn now(id: libc::clockid_t) -> Result<u64, Errno> {
 }
 
 pub(crate) fn clock_res_get(
-    _: &mut WasiCtx,
+    _: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -53,7 +53,7 @@ pub(crate) fn clock_res_get(
 }
 
 pub(crate) fn clock_time_get(
-    _: &mut WasiCtx,
+    _: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

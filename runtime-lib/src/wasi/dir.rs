@@ -9,7 +9,7 @@ use super::fd::fdflags;
 use super::fd_table::{filetype, fstat, rights, DirEntry, Entry};
 use super::filestat::SYMLINK_FOLLOW;
 use super::path::{openat, readlink, resolve, resolve_parent};
-use super::{with_memory, Args, Errno, GuestMemory, WasiCtx};
+use super::{with_memory, Args, Errno, GuestMemory, WasiCtx, WasiGuard};
 use crate::{HostContext, Trap};
 
 /// `oflags` bits.
@@ -109,7 +109,7 @@ pub(crate) fn encode_dirents(entries: &[DirEntry], cookie: u64, buf_len: usize) 
 }
 
 pub(crate) fn fd_readdir(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -146,7 +146,7 @@ fn path_arg(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> Result<Vec<u8>, Errno>
 }
 
 pub(crate) fn path_open(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -260,7 +260,7 @@ fn at_path(
 }
 
 pub(crate) fn path_create_directory(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -273,7 +273,7 @@ pub(crate) fn path_create_directory(
 }
 
 pub(crate) fn path_remove_directory(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -286,7 +286,7 @@ pub(crate) fn path_remove_directory(
 }
 
 pub(crate) fn path_unlink_file(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -299,7 +299,7 @@ pub(crate) fn path_unlink_file(
 }
 
 pub(crate) fn path_readlink(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -349,7 +349,7 @@ fn two_paths(
 }
 
 pub(crate) fn path_rename(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -372,7 +372,7 @@ pub(crate) fn path_rename(
 }
 
 pub(crate) fn path_link(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -400,7 +400,7 @@ pub(crate) fn path_link(
 }
 
 pub(crate) fn path_symlink(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

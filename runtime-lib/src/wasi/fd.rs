@@ -2,7 +2,7 @@
 
 use super::errno::{check, retry};
 use super::fd_table::{filetype, rights};
-use super::{errno_of, with_memory, Args, Errno, GuestMemory, WasiCtx};
+use super::{errno_of, with_memory, Args, Errno, GuestMemory, WasiCtx, WasiGuard};
 use crate::{HostContext, Trap};
 
 /// At most this many iovecs per call (Linux's `IOV_MAX`); the rest is a
@@ -55,7 +55,7 @@ fn flush_stdout(fd: i32) {
 
 /// `readv`/`writev`/`preadv`/`pwritev` on guest iovecs; writes the count.
 fn io(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
     write: bool,
@@ -67,8 +67,10 @@ fn io(
         (false, Some(_)) => (rights::FD_READ | rights::FD_SEEK, 4),
         (true, Some(_)) => (rights::FD_WRITE | rights::FD_SEEK, 4),
     };
-    let fd = match w.fds.host(a.u32(0), right) {
-        Ok(fd) => fd,
+    // Pipes, terminals, sockets and devices may block: other threads'
+    // WASI calls go on meanwhile.
+    let (fd, may_block) = match w.fds.get(a.u32(0), right) {
+        Ok(e) => (e.fd(), e.filetype != filetype::REGULAR_FILE),
         Err(e) => return Ok(e),
     };
     with_memory(ctx, |mem| {
@@ -80,23 +82,33 @@ fn io(
         if write {
             flush_stdout(fd);
         }
+        let at = at.map(offset).transpose()?;
         // SAFETY: every iovec points into guest memory (checked above).
-        let done = match at.map(offset).transpose()? {
-            None if write => retry(|| unsafe { libc::writev(fd, p, n) })?,
-            None => retry(|| unsafe { libc::readv(fd, p, n) })?,
-            Some(off) if write => retry(|| unsafe { libc::pwritev(fd, p, n, off) })?,
-            Some(off) => retry(|| unsafe { libc::preadv(fd, p, n, off) })?,
+        let transfer = || match at {
+            None if write => retry(|| unsafe { libc::writev(fd, p, n) }),
+            None => retry(|| unsafe { libc::readv(fd, p, n) }),
+            Some(off) if write => retry(|| unsafe { libc::pwritev(fd, p, n, off) }),
+            Some(off) => retry(|| unsafe { libc::preadv(fd, p, n, off) }),
+        };
+        let done = if may_block {
+            w.unlocked(transfer)?
+        } else {
+            transfer()?
         };
         mem.write_u32(out, done as u32)
     })
 }
 
-pub(crate) fn fd_read(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_read(
+    w: &mut WasiGuard<'_>,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     io(w, ctx, a, false, None)
 }
 
 pub(crate) fn fd_write(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -104,7 +116,7 @@ pub(crate) fn fd_write(
 }
 
 pub(crate) fn fd_pread(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -112,14 +124,18 @@ pub(crate) fn fd_pread(
 }
 
 pub(crate) fn fd_pwrite(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
     io(w, ctx, a, true, Some(a.u64(3)))
 }
 
-pub(crate) fn fd_seek(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_seek(
+    w: &mut WasiGuard<'_>,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     let (off, whence) = (a.u64(1) as i64, a.u32(2));
     let whence = match whence {
         0 => libc::SEEK_SET,
@@ -153,7 +169,11 @@ pub(crate) fn fd_seek(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> R
     })
 }
 
-pub(crate) fn fd_tell(w: &mut WasiCtx, ctx: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_tell(
+    w: &mut WasiGuard<'_>,
+    ctx: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     let fd = match w.fds.host(a.u32(0), rights::FD_TELL) {
         Ok(fd) => fd,
         Err(e) => return Ok(e),
@@ -175,7 +195,11 @@ fn simple(
     errno_of(w.fds.host(fd, right).and_then(f))
 }
 
-pub(crate) fn fd_sync(w: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_sync(
+    w: &mut WasiGuard<'_>,
+    _: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     // SAFETY: plain syscall.
     simple(w, a.u32(0), rights::FD_SYNC, |fd| {
         check(unsafe { libc::fsync(fd) }).map(drop)
@@ -183,7 +207,7 @@ pub(crate) fn fd_sync(w: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> Res
 }
 
 pub(crate) fn fd_datasync(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -202,7 +226,11 @@ fn direct(r: i32) -> Result<(), Errno> {
     }
 }
 
-pub(crate) fn fd_advise(w: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_advise(
+    w: &mut WasiGuard<'_>,
+    _: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     let advice = match a.u32(3) {
         0 => libc::POSIX_FADV_NORMAL,
         1 => libc::POSIX_FADV_SEQUENTIAL,
@@ -223,7 +251,7 @@ pub(crate) fn fd_advise(w: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> R
 }
 
 pub(crate) fn fd_allocate(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -237,12 +265,16 @@ pub(crate) fn fd_allocate(
     })
 }
 
-pub(crate) fn fd_close(w: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn fd_close(
+    w: &mut WasiGuard<'_>,
+    _: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     errno_of(w.fds.close(a.u32(0)))
 }
 
 pub(crate) fn fd_renumber(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -272,7 +304,7 @@ fn host_fdflags(fd: i32) -> Result<u16, Errno> {
 }
 
 pub(crate) fn fd_fdstat_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -292,7 +324,7 @@ pub(crate) fn fd_fdstat_get(
 }
 
 pub(crate) fn fd_fdstat_set_flags(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -321,7 +353,7 @@ pub(crate) fn fd_fdstat_set_flags(
 }
 
 pub(crate) fn fd_fdstat_set_rights(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -340,7 +372,7 @@ pub(crate) fn fd_fdstat_set_rights(
 }
 
 pub(crate) fn fd_prestat_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -357,7 +389,7 @@ pub(crate) fn fd_prestat_get(
 }
 
 pub(crate) fn fd_prestat_dir_name(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

@@ -3,7 +3,7 @@
 use super::errno::check;
 use super::fd_table::{filetype, filetype_of_mode, fstat, rights};
 use super::path::resolve;
-use super::{errno_of, with_memory, Args, Errno, GuestMemory, WasiCtx};
+use super::{errno_of, with_memory, Args, Errno, GuestMemory, WasiGuard};
 use crate::{HostContext, Trap};
 
 /// `lookupflags::symlink_follow`.
@@ -73,7 +73,7 @@ pub(crate) fn times(atim: u64, mtim: u64, flags: u32) -> Result<[libc::timespec;
 }
 
 pub(crate) fn fd_filestat_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -94,7 +94,7 @@ pub(crate) fn fd_filestat_get(
 }
 
 pub(crate) fn fd_filestat_set_size(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -110,7 +110,7 @@ pub(crate) fn fd_filestat_set_size(
 }
 
 pub(crate) fn fd_filestat_set_times(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -123,7 +123,7 @@ pub(crate) fn fd_filestat_set_times(
 }
 
 pub(crate) fn path_filestat_get(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -147,7 +147,7 @@ pub(crate) fn path_filestat_get(
 }
 
 pub(crate) fn path_filestat_set_times(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

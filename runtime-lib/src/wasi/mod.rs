@@ -36,7 +36,7 @@ mod random;
 mod sock;
 mod threads;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use waot_abi::meta::{FuncType, ValType};
 
@@ -236,7 +236,57 @@ pub(crate) fn errno_of(r: Result<(), Errno>) -> Result<Errno, Trap> {
 }
 
 /// A WASI function body: returns an errno, or traps (`proc_exit`).
-pub(crate) type Handler = fn(&mut WasiCtx, &mut HostContext, &Args<'_>) -> Result<Errno, Trap>;
+pub(crate) type Handler =
+    fn(&mut WasiGuard<'_>, &mut HostContext, &Args<'_>) -> Result<Errno, Trap>;
+
+/// The WASI context, locked for one WASI call. The threads of a
+/// wasi-threads program share one context, so their calls take turns; a
+/// call that may block (reading a pipe, `poll_oneoff`, `sock_accept`)
+/// waits with the context unlocked ([`WasiGuard::unlocked`]), so a thread
+/// sleeping or waiting for input never holds up the others.
+pub(crate) struct WasiGuard<'a> {
+    lock: &'a Mutex<WasiCtx>,
+    guard: Option<MutexGuard<'a, WasiCtx>>,
+}
+
+impl<'a> WasiGuard<'a> {
+    /// Locks `lock`. A panic cannot leave the context half-updated in a
+    /// way later calls must not see, so a poisoned lock is still usable.
+    pub(crate) fn lock(lock: &'a Mutex<WasiCtx>) -> Self {
+        WasiGuard {
+            lock,
+            guard: Some(lock.lock().unwrap_or_else(PoisonError::into_inner)),
+        }
+    }
+
+    /// Runs `wait`, a blocking host call that needs nothing from the
+    /// context (it has copied the host fds it uses), with the context
+    /// unlocked. (Another thread may close such an fd meanwhile, as with
+    /// native threads: the call then fails or sees the closed file.)
+    pub(crate) fn unlocked<R>(&mut self, wait: impl FnOnce() -> R) -> R {
+        self.guard = None;
+        let result = wait();
+        self.guard = Some(self.lock.lock().unwrap_or_else(PoisonError::into_inner));
+        result
+    }
+}
+
+impl std::ops::Deref for WasiGuard<'_> {
+    type Target = WasiCtx;
+    fn deref(&self) -> &WasiCtx {
+        self.guard
+            .as_ref()
+            .expect("locked except inside `unlocked`")
+    }
+}
+
+impl std::ops::DerefMut for WasiGuard<'_> {
+    fn deref_mut(&mut self) -> &mut WasiCtx {
+        self.guard
+            .as_mut()
+            .expect("locked except inside `unlocked`")
+    }
+}
 
 use ValType::{I32, I64};
 
@@ -430,10 +480,7 @@ pub fn define(store: &mut Store, name: &str, ctx: &SharedWasiCtx) -> Option<Func
     Some(store.host_func(
         ty,
         Box::new(move |host, params, results| {
-            // A panic cannot leave the context half-updated in a way later
-            // calls must not see, so a poisoned lock is still usable.
-            let mut ctx = ctx.lock().unwrap_or_else(PoisonError::into_inner);
-            let errno = handler(&mut ctx, host, &Args(params))?;
+            let errno = handler(&mut WasiGuard::lock(&ctx), host, &Args(params))?;
             if let Some(r) = results.first_mut() {
                 *r = Val::I32(errno as i32);
             }

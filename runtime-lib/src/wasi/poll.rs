@@ -14,7 +14,7 @@
 
 use super::clock::{clock_id, now};
 use super::fd_table::{filetype, rights};
-use super::{with_memory, Args, Errno, GuestMemory, WasiCtx};
+use super::{with_memory, Args, Errno, GuestMemory, WasiGuard};
 use crate::{HostContext, Trap};
 
 const SUBSCRIPTION_SIZE: u32 = 48;
@@ -65,7 +65,7 @@ fn file_remaining(fd: i32) -> u64 {
     (size - pos.max(0)).max(0) as u64
 }
 
-fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errno> {
+fn poll(w: &mut WasiGuard<'_>, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errno> {
     let (input, output, n, nevents) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
     if n == 0 {
         return Err(Errno::Inval);
@@ -164,14 +164,16 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
             });
             let tsp = ts.as_ref().map_or(std::ptr::null(), |t| t as *const _);
             // SAFETY: `pollfds` is a valid array; `tsp` null or valid.
-            let r = unsafe {
+            // Unlocked: a thread sleeping or waiting for input must not
+            // hold up the other threads' WASI calls.
+            let r = w.unlocked(|| unsafe {
                 libc::ppoll(
                     pollfds.as_mut_ptr(),
                     pollfds.len() as libc::nfds_t,
                     tsp,
                     std::ptr::null(),
                 )
-            };
+            });
             if r < 0 {
                 let e = Errno::last();
                 if e != Errno::Intr {
@@ -217,7 +219,7 @@ fn poll(w: &WasiCtx, mem: &mut GuestMemory<'_>, a: &Args<'_>) -> Result<(), Errn
 }
 
 pub(crate) fn poll_oneoff(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

@@ -1,12 +1,16 @@
 //! `proc_exit`, `proc_raise` and `sched_yield`.
 
-use super::{Args, Errno, WasiCtx};
+use super::{Args, Errno, WasiGuard};
 use crate::trap::HostReason;
 use crate::{HostContext, Trap};
 
 /// Stops execution with a host trap carrying the exit code; the entry point
 /// turns it into the process's exit status.
-pub(crate) fn proc_exit(_: &mut WasiCtx, _: &mut HostContext, a: &Args<'_>) -> Result<Errno, Trap> {
+pub(crate) fn proc_exit(
+    _: &mut WasiGuard<'_>,
+    _: &mut HostContext,
+    a: &Args<'_>,
+) -> Result<Errno, Trap> {
     Err(Trap::host(HostReason::Exit(a.u32(0) as i32)))
 }
 
@@ -25,7 +29,7 @@ fn host_signal(sig: u32) -> Option<i32> {
 /// program that never installed a handler): terminating signals end the
 /// process (killed by that signal), ignored ones do nothing.
 pub(crate) fn proc_raise(
-    _: &mut WasiCtx,
+    _: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -48,7 +52,7 @@ pub(crate) fn proc_raise(
 }
 
 pub(crate) fn sched_yield(
-    _: &mut WasiCtx,
+    _: &mut WasiGuard<'_>,
     _: &mut HostContext,
     _: &Args<'_>,
 ) -> Result<Errno, Trap> {

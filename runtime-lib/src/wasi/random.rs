@@ -1,6 +1,6 @@
 //! `random_get` over `getrandom(2)`.
 
-use super::{guest_memory, Args, Errno, WasiCtx};
+use super::{guest_memory, Args, Errno, WasiGuard};
 use crate::{HostContext, Trap};
 
 /// Fills `buf` from the kernel's random source.
@@ -22,7 +22,7 @@ pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), Errno> {
 }
 
 pub(crate) fn random_get(
-    _: &mut WasiCtx,
+    _: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

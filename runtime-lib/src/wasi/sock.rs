@@ -9,7 +9,7 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use super::errno::{check, retry};
 use super::fd::host_iovecs;
 use super::fd_table::{filetype, rights, Entry};
-use super::{errno_of, with_memory, Args, Errno, WasiCtx};
+use super::{errno_of, with_memory, Args, Errno, WasiCtx, WasiGuard};
 use crate::{HostContext, Trap};
 
 /// `riflags`
@@ -32,7 +32,7 @@ fn socket(w: &WasiCtx, fd: u32, needed: u64) -> Result<RawFd, Errno> {
 }
 
 pub(crate) fn sock_accept(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -45,7 +45,6 @@ pub(crate) fn sock_accept(
         Err(e) => return Ok(e),
     };
     let out = a.u32(2);
-    let fds = &mut w.fds;
     with_memory(ctx, |mem| {
         mem.slice_mut(out, 4)?;
         let mut hf = libc::SOCK_CLOEXEC;
@@ -53,11 +52,12 @@ pub(crate) fn sock_accept(
             hf |= libc::SOCK_NONBLOCK;
         }
         // SAFETY: null address arguments are allowed.
-        let c =
-            retry(|| unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), hf) })?;
+        let c = w.unlocked(|| {
+            retry(|| unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), hf) })
+        })?;
         // SAFETY: `c` is a new fd we own.
         let owned = unsafe { OwnedFd::from_raw_fd(c) };
-        let guest = fds.insert(Entry::owned(
+        let guest = w.fds.insert(Entry::owned(
             owned,
             filetype::SOCKET_STREAM,
             rights::SOCKET,
@@ -68,7 +68,7 @@ pub(crate) fn sock_accept(
 }
 
 pub(crate) fn sock_recv(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -96,7 +96,7 @@ pub(crate) fn sock_recv(
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_iov = iovs.as_mut_ptr();
         msg.msg_iovlen = iovs.len();
-        let n = retry(|| unsafe { libc::recvmsg(fd, &mut msg, flags) })?;
+        let n = w.unlocked(|| retry(|| unsafe { libc::recvmsg(fd, &mut msg, flags) }))?;
         let ro = if msg.msg_flags & libc::MSG_TRUNC != 0 {
             RECV_DATA_TRUNCATED
         } else {
@@ -110,7 +110,7 @@ pub(crate) fn sock_recv(
 }
 
 pub(crate) fn sock_send(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     ctx: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {
@@ -129,13 +129,13 @@ pub(crate) fn sock_send(
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
         msg.msg_iov = iovs.as_mut_ptr();
         msg.msg_iovlen = iovs.len();
-        let n = retry(|| unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })?;
+        let n = w.unlocked(|| retry(|| unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) }))?;
         mem.write_u32(out, n as u32)
     })
 }
 
 pub(crate) fn sock_shutdown(
-    w: &mut WasiCtx,
+    w: &mut WasiGuard<'_>,
     _: &mut HostContext,
     a: &Args<'_>,
 ) -> Result<Errno, Trap> {

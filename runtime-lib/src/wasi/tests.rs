@@ -50,7 +50,14 @@ fn caller() -> (Store, *mut u8) {
 
 fn call(name: &str, w: &mut WasiCtx, vmctx: *mut u8, args: &[Val]) -> Result<Errno, Trap> {
     let (_, _, _, handler) = FUNCS.iter().find(|f| f.0 == name).unwrap();
-    handler(w, &mut HostContext::new(vmctx), &Args(args))
+    let lock = std::sync::Mutex::new(std::mem::take(w));
+    let result = handler(
+        &mut super::WasiGuard::lock(&lock),
+        &mut HostContext::new(vmctx),
+        &Args(args),
+    );
+    *w = lock.into_inner().unwrap();
+    result
 }
 
 #[test]

@@ -15,7 +15,8 @@
 //! ends the process with the trap status, and `proc_exit` in any thread
 //! exits the process, as in the main thread; the main thread's `_start`
 //! returning ends the process, other threads included. The WASI context
-//! is shared behind a lock, so the threads' WASI calls run one at a time.
+//! is shared behind a lock, so the threads' WASI calls take turns (a call
+//! that may block waits unlocked: see `WasiGuard`).
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{mpsc, Arc};
