@@ -14,7 +14,8 @@ fn module(data: &[u8]) -> Result<Vec<u8>> {
     let mut config = oracle::smith_config();
     // Everything waot compiles by default (waot_compiler::DEFAULT_FEATURES:
     // WebAssembly 2.0 + tail calls, extended const, multi-memory, relaxed
-    // SIMD, memory64, exceptions, typed function references, GC, threads);
+    // SIMD, memory64, exceptions, typed function references, GC, threads,
+    // legacy exceptions, which wasm-smith does not generate);
     // the differential target keeps to 2.0 without SIMD, plus memory64.
     config.simd_enabled = true;
     config.exceptions_enabled = true;
@@ -23,6 +24,9 @@ fn module(data: &[u8]) -> Result<Vec<u8>> {
     config.tail_call_enabled = true;
     config.extended_const_enabled = true;
     config.threads_enabled = true;
+    // And the opt-in proposals (`-W custom-page-sizes`, `-W wide-arithmetic`).
+    config.custom_page_sizes_enabled = u.arbitrary()?;
+    config.wide_arithmetic_enabled = u.arbitrary()?;
     config.max_memories = 4;
     // Compile-only: no need to keep execution cheap.
     config.max_imports = 100;
@@ -41,6 +45,8 @@ fn module(data: &[u8]) -> Result<Vec<u8>> {
 fuzz_target!(|data: &[u8]| {
     let Ok(wasm) = module(data) else { return };
     let mut config = oracle::waot_config();
+    config.features |= waot_compiler::WasmFeatures::CUSTOM_PAGE_SIZES
+        | waot_compiler::WasmFeatures::WIDE_ARITHMETIC;
     let object = match waot_compiler::compile(&wasm, &config) {
         Ok(o) => o,
         Err(e) => {
