@@ -90,7 +90,7 @@ impl MemoryData {
         } else {
             RESERVATION_BYTES
         };
-        let map = Mmap::new(reserve, Prot::None)
+        let map = reserve_address_space(reserve)
             .map_err(|e| format!("cannot reserve linear memory: {e}"))?;
         let len = (ty.min_pages << ty.page_size_log2) as usize;
         map.protect(0, round_up(len, page_size()), Prot::ReadWrite)
@@ -182,6 +182,50 @@ impl MemoryData {
     }
 }
 
+/// Reservations of dropped memories of the usual kind (32-bit, 64 KiB
+/// pages), reset to untouched `PROT_NONE` pages and kept for the next such
+/// memory. A process that makes and drops many memories (a test suite, a
+/// host instantiating per request) then reuses a few address ranges instead
+/// of mapping new ones; under qemu-user, which never frees its bookkeeping
+/// of the guest ranges it has seen (about 50 MB per reservation), the arm64
+/// spec run otherwise grew past 20 GiB.
+static SPARE_RESERVATIONS: Mutex<Vec<Mmap>> = Mutex::new(Vec::new());
+
+/// How many spare reservations to keep (address space only, no memory).
+const MAX_SPARE_RESERVATIONS: usize = 16;
+
+/// `bytes` of fresh `PROT_NONE` address space: a spare reservation when
+/// one of that size is kept, else a new mapping.
+fn reserve_address_space(bytes: usize) -> std::io::Result<Mmap> {
+    if round_up(bytes, page_size()) == round_up(RESERVATION_BYTES, page_size()) {
+        let spare = SPARE_RESERVATIONS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        if let Some(map) = spare {
+            return Ok(map);
+        }
+    }
+    Mmap::new(bytes, Prot::None)
+}
+
+impl Drop for MemoryData {
+    /// Keeps a usual reservation for reuse (reset first: its pages are
+    /// zero and uncommitted again), or unmaps it.
+    fn drop(&mut self) {
+        if self.map.len() != round_up(RESERVATION_BYTES, page_size()) {
+            return;
+        }
+        let committed = round_up(self.len_bytes() as usize, page_size());
+        let mut spare = SPARE_RESERVATIONS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if spare.len() < MAX_SPARE_RESERVATIONS && self.map.reset(committed).is_ok() {
+            spare.push(std::mem::replace(&mut self.map, Mmap::empty()));
+        }
+    }
+}
+
 /// Whether `ty` has pages smaller than 64 KiB (custom-page-sizes), so its
 /// length is not always a multiple of the OS page size.
 fn has_small_pages(ty: MemoryType) -> bool {
@@ -230,6 +274,19 @@ mod tests {
         assert_eq!(m.grow(0), Some(3));
         assert!(m.reservation_contains(base as usize + (4 << 30)));
         assert!(!m.reservation_contains(base as usize + RESERVATION_BYTES));
+    }
+
+    #[test]
+    fn reused_reservations_come_back_zeroed() {
+        // More memories than are kept spare, each dirtied before its drop.
+        for _ in 0..2 * MAX_SPARE_RESERVATIONS {
+            let mut m = MemoryData::new(ty(1, None)).unwrap();
+            assert_eq!(m.len_bytes(), WASM_PAGE_SIZE);
+            assert!(m.data_mut().iter().all(|&b| b == 0));
+            assert_eq!(m.grow(2), Some(1));
+            assert!(m.data_mut().iter().all(|&b| b == 0));
+            m.data_mut().fill(0xab);
+        }
     }
 
     #[test]

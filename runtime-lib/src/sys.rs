@@ -105,8 +105,44 @@ impl Mmap {
     }
 }
 
+impl Mmap {
+    /// Replaces the first `len` bytes (page-aligned, inside the mapping)
+    /// with fresh `PROT_NONE` pages: whatever they held is gone and their
+    /// memory is given back, as if the mapping had just been made. The
+    /// address range stays the same.
+    pub fn reset(&self, len: usize) -> io::Result<()> {
+        if len == 0 {
+            return Ok(());
+        }
+        if len > self.len {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        }
+        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED;
+        // SAFETY: the range is inside our own mapping, which `MAP_FIXED`
+        // replaces in place; nobody holds references into it (the caller
+        // is done with its contents).
+        let p = unsafe { libc::mmap(self.ptr.cast(), len, libc::PROT_NONE, flags, -1, 0) };
+        if p == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// A mapping of nothing, to move a real one out of a value being
+    /// dropped; dropping it does nothing.
+    pub fn empty() -> Mmap {
+        Mmap {
+            ptr: ptr::null_mut(),
+            len: 0,
+        }
+    }
+}
+
 impl Drop for Mmap {
     fn drop(&mut self) {
+        if self.len == 0 {
+            return;
+        }
         // SAFETY: we own the mapping and nobody uses it after drop.
         unsafe {
             libc::munmap(self.ptr.cast(), self.len);
