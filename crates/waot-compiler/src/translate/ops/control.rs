@@ -85,9 +85,20 @@ pub(crate) fn translate_block(
     blockty: BlockType,
     offset: u64,
 ) -> Result<()> {
+    push_block_frame(cx, FrameKind::Block, blockty, offset)
+}
+
+/// Pushes a frame of `kind` whose label is its end (a `block`, a
+/// `try_table`, a legacy `try`): results flow to a new block.
+pub(crate) fn push_block_frame(
+    cx: &mut FuncCx<'_, '_>,
+    kind: FrameKind,
+    blockty: BlockType,
+    offset: u64,
+) -> Result<()> {
     let (params, results) = block_types(cx, blockty, offset)?;
     let dest = block_with_params(cx, &results);
-    push_frame(cx, FrameKind::Block, dest, params.len(), results.len());
+    push_frame(cx, kind, dest, params.len(), results.len());
     Ok(())
 }
 

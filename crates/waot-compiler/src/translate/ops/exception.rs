@@ -62,7 +62,7 @@ use waot_abi::vmctx::{
 };
 use wasmparser::{BlockType, Catch, Operator, TryTable};
 
-use super::control::{block_types, block_with_params, push_frame};
+use super::control::{block_with_params, push_block_frame};
 use crate::abi::{self, POINTER_TYPE};
 use crate::error::Result;
 use crate::translate::env::trap_code;
@@ -273,9 +273,7 @@ pub(crate) fn translate_try_table(
     try_table: TryTable,
     offset: u64,
 ) -> Result<()> {
-    let (params, results) = block_types(cx, try_table.ty, offset)?;
-    let dest = block_with_params(cx, &results);
-    push_frame(cx, FrameKind::TryTable, dest, params.len(), results.len());
+    push_block_frame(cx, FrameKind::TryTable, try_table.ty, offset)?;
     cx.exn.scopes.push(Scope {
         frame: cx.control.len() - 1,
         kind: ScopeKind::TryTable {
@@ -312,15 +310,7 @@ pub(crate) fn end_try_table(cx: &mut FuncCx<'_, '_>) {
         };
         let mut next = None;
         if let Some(t) = tag_index {
-            let expected = tag_ptr(cx, t);
-            let hit = cx.b.create_block();
-            let miss = cx.b.create_block();
-            let same = cx.b.ins().icmp(ir::condcodes::IntCC::Equal, tag, expected);
-            cx.b.ins().brif(same, hit, &[], miss, &[]);
-            cx.b.seal_block(hit);
-            cx.b.seal_block(miss);
-            cx.b.switch_to_block(hit);
-            next = Some(miss);
+            next = Some(branch_on_tag(cx, tag, t));
         }
         let mut args = Vec::new();
         if let Some(t) = tag_index {
@@ -349,6 +339,21 @@ pub(crate) fn end_try_table(cx: &mut FuncCx<'_, '_>) {
     }
     let outer = handler(cx);
     cx.b.ins().jump(outer, &[BlockArg::Value(exn)]);
+}
+
+/// Tests an exception's tag (`tag`, loaded from the object) against tag
+/// `tag_index`: continues in a new block when they match and returns the
+/// block taken when they don't.
+fn branch_on_tag(cx: &mut FuncCx<'_, '_>, tag: ir::Value, tag_index: u32) -> ir::Block {
+    let expected = tag_ptr(cx, tag_index);
+    let hit = cx.b.create_block();
+    let miss = cx.b.create_block();
+    let same = cx.b.ins().icmp(ir::condcodes::IntCC::Equal, tag, expected);
+    cx.b.ins().brif(same, hit, &[], miss, &[]);
+    cx.b.seal_block(hit);
+    cx.b.seal_block(miss);
+    cx.b.switch_to_block(hit);
+    miss
 }
 
 /// The payload of exception `exn`, whose tag is `tag`.
@@ -422,9 +427,7 @@ pub(crate) fn translate_try(
     blockty: BlockType,
     offset: u64,
 ) -> Result<()> {
-    let (params, results) = block_types(cx, blockty, offset)?;
-    let dest = block_with_params(cx, &results);
-    push_frame(cx, FrameKind::LegacyTry, dest, params.len(), results.len());
+    push_block_frame(cx, FrameKind::LegacyTry, blockty, offset)?;
     cx.exn.scopes.push(Scope {
         frame: cx.control.len() - 1,
         kind: ScopeKind::Try(LegacyTry {
@@ -504,15 +507,7 @@ pub(crate) fn translate_catch(cx: &mut FuncCx<'_, '_>, tag: Option<u32>) {
                 cx.b.ins()
                     .load(POINTER_TYPE, trusted(), exn, EXN_TAG as i32)
             });
-            let expected = tag_ptr(cx, tag_index);
-            let hit = cx.b.create_block();
-            let miss = cx.b.create_block();
-            let same = cx.b.ins().icmp(ir::condcodes::IntCC::Equal, tag, expected);
-            cx.b.ins().brif(same, hit, &[], miss, &[]);
-            cx.b.seal_block(hit);
-            cx.b.seal_block(miss);
-            cx.b.switch_to_block(hit);
-            unmatched.block = miss;
+            unmatched.block = branch_on_tag(cx, tag, tag_index);
             innermost_try(cx).unmatched = Some(unmatched);
             let payload = load_payload(cx, exn, tag_index);
             cx.push_all(&payload);
